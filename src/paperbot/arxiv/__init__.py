@@ -1,0 +1,1 @@
+"""Everything that talks to arXiv: announcement feeds, the query API, identifiers."""

@@ -1,0 +1,254 @@
+"""The ``paperbot`` command: run, fetch, ingest, paper, search."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from paperbot import __version__
+from paperbot.app import App, open_app
+from paperbot.arxiv.api import api_announcement, parse_api_page
+from paperbot.arxiv.calendar import latest_feed_date
+from paperbot.arxiv.feeds import is_announcement_feed, parse_feed, xml_root
+from paperbot.arxiv.ids import parse_arxiv_id
+from paperbot.config import Settings
+from paperbot.domain import Announcement, AnnounceType, IngestReport, Paper
+from paperbot.errors import PaperbotError
+from paperbot.logs import Redactor, configure_logging
+from paperbot.pipeline import cursor_name
+from paperbot.query import format_result, search
+from paperbot.query import parse as parse_query
+
+log = logging.getLogger("paperbot")
+
+_TYPE_LABEL = {
+    AnnounceType.NEW: "new",
+    AnnounceType.CROSS: "cross-listed",
+    AnnounceType.REPLACE: "replaced",
+    AnnounceType.REPLACE_CROSS: "replaced (cross-list)",
+}
+
+
+def _print_report(report: IngestReport) -> None:
+    for item in sorted(report.stored, key=lambda a: (a.announce_type.rank * -1, a.paper.arxiv_id)):
+        print(f"{_TYPE_LABEL[item.announce_type]:<22} {item.paper.versioned_id:<22} {item.paper.title}")
+    print(report.summary())
+
+
+def describe_paper(paper: Paper, history: Sequence[tuple[int, AnnounceType, object]] = ()) -> str:
+    """A stored paper as plain text, every field on its own line."""
+    lines = [
+        f"{paper.versioned_id}  {paper.title}",
+        f"  authors:    {', '.join(paper.authors) or '(none)'}",
+        f"  categories: {paper.primary_category}"
+        + (
+            f" (also {', '.join(c for c in paper.categories if c != paper.primary_category)})"
+            if len(paper.categories) > 1
+            else ""
+        ),
+    ]
+    if paper.first_announced:
+        lines.append(f"  announced:  {paper.first_announced.isoformat()}")
+    if paper.submitted:
+        lines.append(f"  submitted:  {paper.submitted:%Y-%m-%d %H:%M} UTC (v1)")
+    if paper.updated:
+        lines.append(f"  updated:    {paper.updated:%Y-%m-%d %H:%M} UTC")
+    for label, value in (("comment", paper.comment), ("journal", paper.journal_ref), ("doi", paper.doi)):
+        if value:
+            lines.append(f"  {label + ':':<11} {value}")
+    for link in paper.code_links:
+        lines.append(f"  code:       {link}")
+    for version, kind, day in history:
+        lines.append(f"  v{version}: {_TYPE_LABEL[kind]}" + (f" on {day}" if day else ""))
+    lines.append(f"  {paper.abs_url}")
+    lines.append("")
+    lines.append(paper.abstract)
+    return "\n".join(lines)
+
+
+def read_recorded(path: Path) -> list[Announcement]:
+    """Announcements in a recorded feed (RSS or Atom) or a saved query API response."""
+    content = path.read_bytes()
+    root = xml_root(content)
+    if is_announcement_feed(root):
+        return list(parse_feed(content).announcements)
+    return [api_announcement(p) for p in parse_api_page(content)]
+
+
+def _feed_location(text: str) -> str:
+    """A URL as given; a path becomes a ``file://`` URL."""
+    return text if "://" in text else Path(text).absolute().as_uri()
+
+
+async def cmd_fetch(app: App, args: argparse.Namespace) -> int:
+    archives = tuple(a for a in (args.archives or "").replace("+", ",").split(",") if a)
+    url = args.feed
+    outcome = await app.pipeline.poll(archives, url=url, enrich=not args.no_enrich)
+    if outcome.error:
+        print(f"fetch failed, nothing was skipped; try again later: {outcome.error}", file=sys.stderr)
+        return 1
+    if outcome.no_announcement:
+        print(f"{cursor_name(outcome.group, url)}: no announcement today (weekend or holiday)")
+        return 0
+    print(f"announcement of {outcome.announced_on}:")
+    _print_report(outcome.report)
+    if outcome.backfilled_days:
+        print(f"backfilled missed days: {', '.join(d.isoformat() for d in outcome.backfilled_days)}")
+    return 0
+
+
+async def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    total = IngestReport()
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            announcements = await asyncio.to_thread(read_recorded, path)
+        except (OSError, PaperbotError) as err:
+            print(f"{path}: skipped: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
+            status = 1
+            continue
+        report = await app.store.ingest(announcements, source=f"file:{path.name}")
+        print(f"{path}: {len(announcements)} announcements: {report.summary()}")
+        total.add(report)
+    if len(args.files) > 1:
+        print(f"total: {total.summary()}")
+    if args.enrich:
+        await app.pipeline.enrich()
+    return status
+
+
+async def cmd_paper(app: App, args: argparse.Namespace) -> int:
+    wanted = parse_arxiv_id(args.id)
+    paper = await app.store.get(wanted.id)
+    if paper is None and not args.offline:
+        found = await app.source.lookup([wanted.id])
+        if not found:
+            print(f"no paper {wanted.id} on arXiv", file=sys.stderr)
+            return 1
+        paper = found[0]
+        await app.store.save_looked_up(paper)
+    if paper is None:
+        print(f"{wanted.id} is not stored (run without --offline to look it up on arXiv)", file=sys.stderr)
+        return 1
+    print(describe_paper(paper, await app.store.announcements_of(paper.arxiv_id)))
+    return 0
+
+
+async def cmd_search(app: App, args: argparse.Namespace) -> int:
+    query = parse_query(args.query)
+    papers = await app.store.recent()
+    hits = search(query, papers)
+    for paper, match in hits[: args.limit]:
+        print(format_result(paper, match))
+    shown = f" (first {args.limit} shown)" if len(hits) > args.limit else ""
+    print(f"{len(hits)} of {len(papers)} stored papers match {query}{shown}")
+    return 0
+
+
+async def poll_forever(app: App) -> None:
+    """Poll whenever the newest expected announcement is not stored yet."""
+    while True:
+        cursor = await app.store.cursor(cursor_name(app.pipeline.archives))
+        due = latest_feed_date(app.clock.now())
+        if cursor is None or cursor.announced_on is None or cursor.announced_on < due:
+            await app.pipeline.poll()
+        else:
+            log.debug("announcement of %s already stored; next check in %.0f s", due, app.settings.poll_interval)
+        await asyncio.sleep(app.settings.poll_interval)
+
+
+async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("paperbot %s running; database %s", __version__, app.engine.url.render_as_string(hide_password=True))
+    poller = asyncio.create_task(poll_forever(app), name="poller")
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({poller, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("stopping")
+    # Wakes a worker thread waiting out a backoff, so the poll ends now; a batch being
+    # stored is one transaction, committed whole or rolled back whole.
+    app.transport.close()
+    poller.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await poller
+    stopped.cancel()
+    log.info("stopped")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paperbot", description="Follow arXiv from your chats.")
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="the long-running bot: poll arXiv after every announcement")
+    run.set_defaults(handler=cmd_run)
+
+    fetch = commands.add_parser("fetch", help="poll the announcement feeds once now")
+    fetch.add_argument("--archives", help="comma-separated archives or categories (default: the setting, or all)")
+    fetch.add_argument(
+        "--feed",
+        metavar="URL_OR_FILE",
+        type=_feed_location,
+        help="read this feed instead (a mirror or a recorded file)",
+    )
+    fetch.add_argument("--no-enrich", action="store_true", help="skip the API lookups for comments, DOIs and dates")
+    fetch.set_defaults(handler=cmd_fetch)
+
+    ingest = commands.add_parser("ingest", help="store the papers of recorded feeds or API responses")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--enrich", action="store_true", help="then fetch comments, DOIs and dates from the API")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    paper = commands.add_parser("paper", help="show one paper (looked up on arXiv when not stored)")
+    paper.add_argument("id", help="2505.14687, 2505.14687v2, hep-th/9901001 or an arxiv.org link")
+    paper.add_argument("--offline", action="store_true", help="only look in the database")
+    paper.set_defaults(handler=cmd_paper)
+
+    search = commands.add_parser("search", help="run a subscription query over the stored papers")
+    search.add_argument("query", help='for example: "sparse autoencoder" cat:cs.LG')
+    search.add_argument("--limit", type=int, default=20, help="how many matches to print (default 20)")
+    search.set_defaults(handler=cmd_search)
+    return parser
+
+
+async def _main(args: argparse.Namespace, settings: Settings) -> int:
+    handler: Callable[[App, argparse.Namespace], object] = args.handler
+    async with open_app(settings) as app:
+        result = await handler(app, args)  # type: ignore[misc]
+        return int(result)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        # Without the input values: a malformed setting may be a token.
+        for problem in err.errors(include_input=False, include_url=False):
+            name = "PAPERBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"paperbot: bad setting {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    redact: Redactor = configure_logging(settings)
+    try:
+        return asyncio.run(_main(args, settings))
+    except PaperbotError as err:
+        print(redact(f"paperbot: {err}"), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

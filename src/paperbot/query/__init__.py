@@ -1,0 +1,44 @@
+"""Subscriptions that mean what the user typed: query language, matcher, index.
+
+Typical use::
+
+    query = parse('"diffusion model" efficient -survey cat:cs')   # QueryError if not
+    str(query)                                  # canonical form, to show back
+    match(query, paper)                         # Match (with hits) or None
+    index = SubscriptionIndex(); index.add(sub_id, query)
+    for sub_id, result in index.match(paper): ...   # same as match() for each sub
+
+See ``parser`` for the grammar and limits, ``text`` for how words are folded, and
+``presearch``/``index`` for how matching scales to many subscriptions.
+"""
+
+from __future__ import annotations
+
+from paperbot.query.document import PaperDoc, analyse
+from paperbot.query.errors import QueryError
+from paperbot.query.index import IndexSize, SubscriptionIndex
+from paperbot.query.matcher import Hit, Match, match
+from paperbot.query.parser import MAX_DEPTH, MAX_LENGTH, MAX_TERMS, MIN_PREFIX
+from paperbot.query.presearch import TermStats
+from paperbot.query.query import Query, parse
+from paperbot.query.search import format_result, search
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_TERMS",
+    "MIN_PREFIX",
+    "Hit",
+    "IndexSize",
+    "Match",
+    "PaperDoc",
+    "Query",
+    "QueryError",
+    "SubscriptionIndex",
+    "TermStats",
+    "analyse",
+    "format_result",
+    "match",
+    "parse",
+    "search",
+]

@@ -1,0 +1,44 @@
+"""Author names that match although written differently.
+
+arXiv lists "Y. Hua", "Yang Hua" or "Hua Yang" for the same person depending on the
+paper, and Chinese, Japanese and Hungarian names come in either order. A query name
+matches an author when every part of the query can be paired with a different part
+of the author's name, in any order, where a part pairs with an equal part or an
+initial with a part it begins; and at least one pair must be two equal full parts,
+so that initials alone never match.
+"""
+
+from __future__ import annotations
+
+
+def _pairs(query_part: str, author_part: str) -> bool:
+    if query_part == author_part:
+        return True
+    if len(query_part) == 1:
+        return author_part.startswith(query_part)
+    return len(author_part) == 1 and query_part.startswith(author_part)
+
+
+def author_matches(query: tuple[str, ...], author: tuple[str, ...]) -> bool:
+    """``("yang", "hua")`` matches ``("y", "hua")`` and ``("hua", "yang")``, not ``("yang", "liu")``."""
+    if len(query) > len(author):
+        return False
+    return _assign(query, 0, author, [False] * len(author), False)
+
+
+def _assign(
+    query: tuple[str, ...], index: int, author: tuple[str, ...], used: list[bool], exact: bool
+) -> bool:
+    # Names have a handful of parts, so trying every pairing costs nothing.
+    if index == len(query):
+        return exact
+    part = query[index]
+    for slot, candidate in enumerate(author):
+        if used[slot] or not _pairs(part, candidate):
+            continue
+        used[slot] = True
+        full_match = part == candidate and len(part) > 1
+        if _assign(query, index + 1, author, used, exact or full_match):
+            return True
+        used[slot] = False
+    return False

@@ -1,0 +1,192 @@
+"""Which terms a paper must contain for a query to have a chance: the index keys.
+
+This is the "presearcher" of Lucene's Monitor: for each query, a small set of keys
+such that every paper the query matches contains at least one of them. The index
+files the query under those keys only; a new paper's own keys then find the few
+queries worth verifying.
+
+* a word, a category, ``has:code``: the term itself;
+* a phrase: its rarest pair of adjacent words (for two words, the phrase itself), or
+  its closed compound (``statespace``);
+* a prefix: the prefix, looked up by its first letters;
+* an author: every full part of the name (initials could pair with any of them);
+* ``AND``: the cheapest child that has keys; ``OR``: the union of its children's keys;
+* ``NOT``: nothing can be required, so the query has no keys and is verified
+  against every paper (``index.always_verified`` counts them); so is an ``OR`` with
+  such a branch.
+
+"Cheapest" is the estimated share of papers containing the keys: from ``TermStats``
+over recent papers when given, else from word length and a list of words that are
+frequent in any field (a long word is rarer than a short one, on the whole).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from paperbot.query.ast import (
+    And,
+    Author,
+    Category,
+    Field,
+    HasCode,
+    Node,
+    Not,
+    Phrase,
+    Prefix,
+    Word,
+)
+from paperbot.query.document import PaperDoc
+from paperbot.query.text import plural_key
+
+PREFIX_SLOT = "prefix:"
+"""Slots of prefix keys are ``prefix:any``, ``prefix:ti`` ...; word slots are the field names."""
+PAIR_SLOT = "pair:"
+"""Slots of adjacent-word pairs are ``pair:any``, ``pair:ti`` ..."""
+
+Key = tuple[str, str]
+"""(slot, value): ``("any", "diffusion")``, ``("pair:any", "state space")``,
+``("cat", "cs.LG")``, ``("prefix:ti", "quantiz")``."""
+
+# Words found in a large share of arXiv abstracts, whatever the field: a query is
+# better keyed on any other of its words. Written by hand; only a cost estimate.
+COMMON_WORDS = frozenset(
+    ["a", "about", "above", "across", "after", "again", "against", "all", "almost", "along", "also", "although", "among", "an", "and", "another", "any", "approach", "are", "around", "as", "at", "based", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "case", "could", "data", "de", "der", "des", "die", "do", "does", "done", "due", "during", "each", "either", "et", "even", "ever", "few", "first", "for", "from", "further", "general", "given", "has", "have", "here", "high", "how", "however", "i", "if", "in", "into", "is", "it", "its", "just", "large", "less", "low", "made", "main", "make", "many", "may", "method", "model", "more", "most", "much", "must", "new", "no", "non", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "paper", "per", "present", "problem", "propose", "proposed", "provide", "result", "show", "shown", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "three", "through", "thus", "to", "two", "under", "up", "upon", "use", "used", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "whether", "which", "while", "who", "whose", "why", "will", "with", "within", "without", "would", "yet", "analysis", "application", "system", "network", "learning", "algorithm", "theory", "function", "time", "set", "study", "structure", "performance", "number", "order", "state", "field", "process", "information", "work", "method", "technique", "framework", "task", "training", "dataset", "experiment", "different", "various", "several", "important", "effect", "effective", "efficient", "case", "condition", "point", "level", "form", "type", "value", "quantum", "neural", "deep", "graph", "space", "energy", "physics", "dynamic", "dynamics", "linear", "optimal"]
+)
+
+_FIELD_SHARE = {"any": 1.0, "abs": 0.95, "ti": 0.12, "co": 0.05}
+_LENGTH_SHARE = {1: 0.4, 2: 0.3, 3: 0.1, 4: 0.05, 5: 0.03, 6: 0.02, 7: 0.015}
+
+
+class TermStats:
+    """Document frequencies of index keys over a sample of papers (e.g. last week's).
+
+    Optional: the index works without it, but with it the presearcher keys each query
+    on the term that is really rarest, which is what keeps candidates few. Counted per
+    slot with plain string keys, to stay small; pairs are counted for ``any`` only and
+    scaled for the single fields.
+    """
+
+    def __init__(self) -> None:
+        self.papers = 0
+        self._counts: dict[str, Counter[str]] = {
+            slot: Counter() for slot in ("any", "ti", "abs", "co", "au", "cat", "has", "pair:any")
+        }
+
+    @classmethod
+    def from_docs(cls, docs: Iterable[PaperDoc]) -> TermStats:
+        stats = cls()
+        for doc in docs:
+            stats.observe(doc)
+        return stats
+
+    def observe(self, doc: PaperDoc) -> None:
+        self.papers += 1
+        counts = self._counts
+        counts["any"].update(doc.any_words)
+        counts["ti"].update(doc.title.words)
+        counts["abs"].update(doc.abstract.words)
+        counts["co"].update(doc.comment.words)
+        counts["au"].update(doc.author_words)
+        counts["cat"].update(doc.categories)
+        counts["pair:any"].update(doc.any_pairs)
+        if doc.has_code:
+            counts["has"]["code"] += 1
+
+    def share(self, key: Key) -> float:
+        """Estimated share of papers with this key, smoothed so unseen keys are rare."""
+        slot, value = key
+        scale = 1.0
+        if slot.startswith(PAIR_SLOT) and slot != "pair:any":
+            scale = _FIELD_SHARE[slot[len(PAIR_SLOT) :]]
+            slot = "pair:any"
+        counted = self._counts.get(slot)
+        if counted is None:
+            return _heuristic_share(slot, value)
+        return scale * (counted.get(value, 0) + 0.5) / (self.papers + 1)
+
+
+def _heuristic_share(slot: str, value: str) -> float:
+    if slot == "au":
+        return 0.001
+    if slot == "cat":
+        # An archive holds a large part of a day (cs is about half of arXiv).
+        return 0.5 if "." not in value else 0.1
+    if slot == "has":
+        return 0.2
+    if slot.startswith(PAIR_SLOT):
+        field = slot[len(PAIR_SLOT) :]
+        first, _, second = value.partition(" ")
+        # Two words side by side are much rarer than the rarer of the two.
+        return 0.2 * min(_heuristic_share(field, first), _heuristic_share(field, second))
+    base = 0.5 if value in COMMON_WORDS else _LENGTH_SHARE.get(len(value), 0.01)
+    return base * _FIELD_SHARE[slot]
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """Keys one of which every matching paper has, and their estimated cost."""
+
+    keys: frozenset[Key]
+    cost: float
+
+
+class Presearcher:
+    """Computes the cheapest cover of a query, with statistics when it has them."""
+
+    def __init__(self, stats: TermStats | None = None) -> None:
+        self._stats = stats if stats is not None and stats.papers else None
+
+    def share(self, key: Key) -> float:
+        slot, value = key
+        if slot.startswith(PREFIX_SLOT):
+            # A prefix stands for several words; it is about as common as a word
+            # a little shorter than itself.
+            field = slot[len(PREFIX_SLOT) :]
+            return min(1.0, 3 * _heuristic_share(field, value[:-1] or value))
+        if self._stats is not None:
+            return self._stats.share(key)
+        return _heuristic_share(slot, value)
+
+    def _cover_of(self, keys: Iterable[Key]) -> Cover:
+        chosen = frozenset(keys)
+        return Cover(chosen, sum(self.share(key) for key in chosen))
+
+    def cover(self, node: Node) -> Cover | None:
+        """The cheapest cover, or None if no key is required (the query must always be
+        verified)."""
+        if isinstance(node, Word):
+            return self._cover_of([(node.field.value, plural_key(node.text))])
+        if isinstance(node, Phrase):
+            slot = node.field.value
+            keys = [plural_key(word) for word in node.words]
+            rarest = min(
+                ((PAIR_SLOT + slot, f"{a} {b}") for a, b in zip(keys, keys[1:], strict=False)),
+                key=self.share,
+            )
+            return self._cover_of([rarest, (slot, plural_key("".join(node.words)))])
+        if isinstance(node, Prefix):
+            return self._cover_of([(PREFIX_SLOT + node.field.value, node.text)])
+        if isinstance(node, Author):
+            return self._cover_of(("au", part) for part in node.parts if len(part) > 1)
+        if isinstance(node, Category):
+            return self._cover_of([("cat", node.id)])
+        if isinstance(node, HasCode):
+            return self._cover_of([("has", "code")])
+        if isinstance(node, Not):
+            return None
+        if isinstance(node, And):
+            covers = [c for c in map(self.cover, node.children) if c is not None]
+            return min(covers, key=lambda c: c.cost) if covers else None
+        union: set[Key] = set()
+        for child in node.children:
+            child_cover = self.cover(child)
+            if child_cover is None:
+                return None
+            union |= child_cover.keys
+        return self._cover_of(union)
+
+
+TEXT_SLOTS = tuple(field.value for field in Field)

@@ -1,0 +1,1 @@
+"""Persistence: typed tables, migrations, and the queries the stages need."""
