@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from os.path import commonpath
 
 __all__ = [
     "ARCHIVES",
@@ -142,6 +141,15 @@ def equivalents(category: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _shared_start(first: str, second: str) -> int:
+    size = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        size += 1
+    return size
+
+
 def suggest(term: str) -> str | None:
     """The known id closest to a mistyped one (``cs.LF`` → ``cs.LG``), or None.
 
@@ -163,7 +171,7 @@ def suggest(term: str) -> str | None:
             continue
         # Ties are common between two-letter codes (cs.LF is as close to cs.PL as
         # to cs.LG); the longer shared beginning is the likelier intent.
-        shared = len(commonpath([typed, known]))
+        shared = _shared_start(typed, known)
         if best is None or (ratio, shared) > best[:2]:
             best = (ratio, shared, known)
     return taxonomy.by_folded_id[best[2]] if best else None

@@ -142,5 +142,3 @@ def load_papers(folder: Path = FIXTURES) -> list[Paper]:
             if paper is not None and paper.title and paper.arxiv_id not in found:
                 found[paper.arxiv_id] = paper
     return list(found.values())
-
-

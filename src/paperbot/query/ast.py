@@ -9,8 +9,9 @@ that the canonical form shows words as the user typed them.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Field(enum.StrEnum):
@@ -33,7 +34,7 @@ class Word:
 
     field: Field
     text: str
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class Phrase:
 
     field: Field
     words: tuple[str, ...]
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class Prefix:
 
     field: Field
     text: str
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class Author:
     """An author, by name parts; one-letter parts are initials."""
 
     parts: tuple[str, ...]
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +68,20 @@ class Category:
     """A category (``cs.LG``) or a whole archive (``cs``), primary or cross-listed."""
 
     id: str
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class HasCode:
     """The paper links to code (``has:code``)."""
 
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     child: Node
-    column: int | None = field(default=None, compare=False)
+    column: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

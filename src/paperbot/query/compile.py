@@ -1,17 +1,17 @@
-"""A query turned into closures over an analysed paper: a yes/no test and an explainer.
+"""A query turned into a plain yes/no test over an analysed paper.
 
-The subscription index evaluates thousands of candidate queries per paper, so this
-path avoids everything the reference matcher (``matcher.explain``) does per call:
-keys, needles and even the ``Hit`` objects are computed once, when the query is
-compiled; several plain words that must all be present become one C-level
-``frozenset`` subset test. The property tests hold both to the same answers.
+The subscription index verifies hundreds of candidate queries per paper, so this
+path avoids what the reference matcher (``explain``) does per call: keys and needles
+are computed once, when the query is compiled, and several plain words that must all
+be present become one C-level ``frozenset`` subset test. The closures stay few and
+small, since 100,000 of them live in memory. The property tests hold this and the
+reference to the same answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from paperbot.query.ast import (
     And,
@@ -19,7 +19,6 @@ from paperbot.query.ast import (
     Category,
     Field,
     HasCode,
-    Leaf,
     Node,
     Not,
     Or,
@@ -27,15 +26,11 @@ from paperbot.query.ast import (
     Prefix,
     Word,
 )
-from paperbot.query.canonical import canonical
 from paperbot.query.document import FieldText, PaperDoc
-from paperbot.query.names import author_matches
-from paperbot.query.result import FIELD_NAMES, Hit, Match
+from paperbot.query.names import author_matches, could_match
 from paperbot.query.text import plural_key, plural_keys
 
 Predicate = Callable[[PaperDoc], bool]
-Hits = tuple[Hit, ...]
-Explainer = Callable[[PaperDoc], Hits | None]
 
 TEXT_FIELDS: dict[Field, tuple[Callable[[PaperDoc], FieldText], ...]] = {
     Field.ANY: (lambda d: d.title, lambda d: d.abstract),
@@ -43,9 +38,7 @@ TEXT_FIELDS: dict[Field, tuple[Callable[[PaperDoc], FieldText], ...]] = {
     Field.ABS: (lambda d: d.abstract,),
     Field.CO: (lambda d: d.comment,),
 }
-"""The parts of a paper a text field stands for, in the order of ``FIELD_NAMES``."""
-
-_term = lru_cache(maxsize=65_536)(canonical)
+"""The parts of a paper a text field stands for, in the order of ``hits.FIELD_NAMES``."""
 
 
 def phrase_needles(phrase: Phrase) -> tuple[str, str]:
@@ -64,119 +57,57 @@ def _words_of(field: Field) -> Callable[[PaperDoc], frozenset[str]]:
     return lambda d: d.comment.words
 
 
-def _in_part(leaf: Word | Phrase | Prefix) -> Callable[[FieldText], bool]:
-    """Whether the leaf is found in one text field of a paper."""
-    if isinstance(leaf, Word):
-        key = plural_key(leaf.text)
-        return lambda text: key in text.words
-    if isinstance(leaf, Phrase):
-        needle, compound = phrase_needles(leaf)
-        if len(leaf.words) == 2:
-            pair = needle.strip()
-            return lambda text: pair in text.pairs or compound in text.words
-        return lambda text: compound in text.words or needle in text.sequence
-    start = f" {leaf.text}"
-    return lambda text: start in text.raw
+def _word(node: Word) -> Predicate:
+    key = plural_key(node.text)
+    words = _words_of(node.field)
+    if node.field is Field.ANY:
+        return lambda d: key in d.any_words
+    return lambda d: key in words(d)
 
 
-def _text_leaf(leaf: Word | Phrase | Prefix) -> tuple[Predicate, Explainer]:
-    found = _in_part(leaf)
-    term = _term(leaf)
-    if leaf.field is Field.ANY:
-        in_title = (Hit(term, "title", leaf),)
-        in_abstract = (Hit(term, "abstract", leaf),)
-        in_both = in_title + in_abstract
-        if isinstance(leaf, Word):
-            key = plural_key(leaf.text)
-
-            def predicate(d: PaperDoc) -> bool:
-                return key in d.any_words
-        elif isinstance(leaf, Phrase) and len(leaf.words) == 2:
-            needle, compound = phrase_needles(leaf)
-            pair = needle.strip()
-
-            def predicate(d: PaperDoc) -> bool:
-                return pair in d.any_pairs or compound in d.any_words
-        else:
-
-            def predicate(d: PaperDoc) -> bool:
-                return found(d.title) or found(d.abstract)
-
-        def explain(d: PaperDoc) -> Hits | None:
-            if found(d.title):
-                return in_both if found(d.abstract) else in_title
-            return in_abstract if found(d.abstract) else None
-
-        return predicate, explain
-    (part,) = TEXT_FIELDS[leaf.field]
-    (name,) = FIELD_NAMES[leaf.field]
-    hits = (Hit(term, name, leaf),)
-
-    def single(d: PaperDoc) -> bool:
-        return found(part(d))
-
-    return single, lambda d: hits if found(part(d)) else None
+def _phrase(node: Phrase) -> Predicate:
+    needle, compound = phrase_needles(node)
+    words = _words_of(node.field)
+    if len(node.words) == 2:
+        # Two words: the paper's set of adjacent pairs answers without a text search.
+        first, second = needle.split()
+        pair = (first, second)
+        if node.field is Field.ANY:
+            return lambda d: pair in d.any_pairs or compound in d.any_words
+        (part,) = TEXT_FIELDS[node.field]
+        return lambda d: pair in part(d).pairs or compound in words(d)
+    if node.field is Field.ANY:
+        return lambda d: compound in d.any_words or needle in d.title.sequence or needle in d.abstract.sequence
+    (part,) = TEXT_FIELDS[node.field]
+    return lambda d: compound in words(d) or needle in part(d).sequence
 
 
-def _fixed(leaf: Leaf, name: str, predicate: Predicate) -> tuple[Predicate, Explainer]:
-    hits = (Hit(_term(leaf), name, leaf),)
-    return predicate, lambda d: hits if predicate(d) else None
+def _prefix(node: Prefix) -> Predicate:
+    start = f" {node.text}"
+    if node.field is Field.ANY:
+        return lambda d: start in d.title.raw or start in d.abstract.raw
+    (part,) = TEXT_FIELDS[node.field]
+    return lambda d: start in part(d).raw
 
 
 def _author(node: Author) -> Predicate:
     parts = node.parts
-    full = frozenset(part for part in parts if len(part) > 1)
-    return lambda d: not full.isdisjoint(d.author_words) and any(
-        author_matches(parts, author) for author in d.authors
-    )
+    full = tuple(dict.fromkeys(part for part in parts if len(part) > 1))
+    if len(parts) == 1:
+        # One name part pairs only with an equal full part (an initial alone never
+        # matches), so the paper's set of full parts answers.
+        (only,) = full
+        return lambda d: only in d.author_words
 
+    def test(d: PaperDoc) -> bool:
+        by_part = d.authors_by_part
+        for part in full:
+            for author in by_part.get(part, ()):
+                if could_match(parts, author) and author_matches(parts, author.parts):
+                    return True
+        return False
 
-def _and(node: And) -> tuple[Predicate, Explainer]:
-    compiled = [_compile(child) for child in node.children]
-    by_field: dict[Field, set[str]] = {}
-    checks: list[Predicate] = []
-    for child, (predicate, _) in zip(node.children, compiled, strict=True):
-        if isinstance(child, Word):
-            by_field.setdefault(child.field, set()).add(plural_key(child.text))
-        else:
-            checks.append(predicate)
-    for field, keys in by_field.items():
-        required = frozenset(keys)
-        words = _words_of(field)
-        # Plain words first: one subset test rules out most candidates at once.
-        checks.insert(0, lambda d, required=required, words=words: required <= words(d))
-    explainers = [explain for _, explain in compiled]
-    predicate = _all(checks)
-
-    def explain(d: PaperDoc) -> Hits | None:
-        if not predicate(d):
-            return None
-        hits: Hits = ()
-        for child in explainers:
-            found = child(d)
-            assert found is not None
-            hits += found
-        return hits
-
-    return predicate, explain
-
-
-def _or(node: Or) -> tuple[Predicate, Explainer]:
-    compiled = [_compile(child) for child in node.children]
-    predicate = _any([predicate for predicate, _ in compiled])
-    explainers = [explain for _, explain in compiled]
-
-    def explain(d: PaperDoc) -> Hits | None:
-        hits: Hits = ()
-        matched = False
-        for child in explainers:
-            found = child(d)
-            if found is not None:
-                matched = True
-                hits += found
-        return hits if matched else None
-
-    return predicate, explain
+    return test
 
 
 def _all(checks: list[Predicate]) -> Predicate:
@@ -197,76 +128,113 @@ def _any(checks: list[Predicate]) -> Predicate:
     return lambda d: any(check(d) for check in checks)
 
 
-def _compile(node: Node) -> tuple[Predicate, Explainer]:
-    if isinstance(node, Word | Phrase | Prefix):
-        return _text_leaf(node)
+def _grouped(children: tuple[Node, ...], conjunction: bool) -> list[Predicate]:
+    """Children's tests, with plain words of one field merged into one set test."""
+    by_field: dict[Field, set[str]] = {}
+    checks: list[Predicate] = []
+    for child in children:
+        if isinstance(child, Word):
+            by_field.setdefault(child.field, set()).add(plural_key(child.text))
+        else:
+            checks.append(compile_node(child))
+    for field, keys in by_field.items():
+        checks.insert(0, _word_group(frozenset(keys), _words_of(field), conjunction))
+    return checks
+
+
+def _word_group(group: frozenset[str], words: Callable[[PaperDoc], frozenset[str]], conjunction: bool) -> Predicate:
+    if conjunction:
+        return lambda d: group <= words(d)
+    return lambda d: not group.isdisjoint(words(d))
+
+
+def compile_node(node: Node) -> Predicate:
+    """A fast test equivalent to ``explain.explain(node, doc) is not None``."""
+    if isinstance(node, Word):
+        return _word(node)
+    if isinstance(node, Phrase):
+        return _phrase(node)
+    if isinstance(node, Prefix):
+        return _prefix(node)
     if isinstance(node, Author):
-        return _fixed(node, "authors", _author(node))
+        return _author(node)
     if isinstance(node, Category):
         category = node.id
-        return _fixed(node, "categories", lambda d: category in d.categories)
+        return lambda d: category in d.categories
     if isinstance(node, HasCode):
-        return _fixed(node, "code", lambda d: d.has_code)
+        return lambda d: d.has_code
     if isinstance(node, Not):
-        inner, _ = _compile(node.child)
-        return (lambda d: not inner(d)), (lambda d: None if inner(d) else ())
+        inner = compile_node(node.child)
+        return lambda d: not inner(d)
     if isinstance(node, And):
-        return _and(node)
-    return _or(node)
+        return _all(_grouped(node.children, conjunction=True))
+    return _any(_grouped(node.children, conjunction=False))
+
+
+_EXACT_FIELDS = (Field.ANY, Field.TI, Field.CO)
+
+
+def is_exact(node: Node) -> bool:
+    """Whether finding one of the query's index keys in a paper is itself a match.
+
+    True for a word, a two-word phrase (filed under its pair and its compound), a
+    prefix, a category, ``has:code``, a one-part author, and an OR of those: the index then
+    skips verification. ``abs:`` terms are filed under title-or-abstract keys, so
+    they are never exact.
+    """
+    if isinstance(node, Or):
+        return all(is_exact(child) for child in node.children)
+    if isinstance(node, Word):
+        return node.field in _EXACT_FIELDS
+    if isinstance(node, Phrase):
+        return len(node.words) == 2 and node.field in _EXACT_FIELDS
+    if isinstance(node, Author):
+        return len(node.parts) == 1
+    # A prefix is reached only through a word that starts with it (the index checks).
+    return isinstance(node, Prefix | Category | HasCode)
+
+
+def _excluded_word(node: Node) -> str | None:
+    """The key of ``NOT word`` (title or abstract), the commonest exclusion."""
+    if isinstance(node, Not) and isinstance(node.child, Word) and node.child.field is Field.ANY:
+        return plural_key(node.child.text)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledQuery:
-    """A query ready to be evaluated many times.
+class Stages:
+    """A query split into tests of increasing cost, for the index.
 
-    ``required`` holds the title-or-abstract words the query needs in any case: the
-    index tests them (one C-level subset test) before calling anything. When the query
-    is nothing but those words (``pure``), passing that test is a match, and
-    ``hits_if_matched`` reports it without testing again.
+    ``words`` (plain title-or-abstract words) must all be in the paper, ``excluded``
+    (words after NOT) none of them, ``categories`` all among the paper's; these are
+    C-level set tests. ``rest`` tests everything else, or is None when the sets are
+    the whole query (``efficient diffusion model``, ``llm cat:cs.CL -survey``).
     """
 
-    matches: Predicate
-    explain: Explainer
-    required: frozenset[str]
-    hits_if_matched: Callable[[PaperDoc], Hits] | None
-
-    def match(self, doc: PaperDoc) -> Match | None:
-        """Same answer as ``matcher.match(query, doc)``."""
-        hits = self.explain(doc)
-        return None if hits is None else Match(hits, doc)
+    words: frozenset[str]
+    excluded: frozenset[str]
+    categories: frozenset[str]
+    rest: Predicate | None
 
 
-def _plain_words(node: Node) -> tuple[list[Word], bool]:
-    """The title-or-abstract words a query requires, and whether that is all it says."""
+def split_stages(node: Node) -> Stages:
     children = node.children if isinstance(node, And) else (node,)
-    plain = [c for c in children if isinstance(c, Word) and c.field is Field.ANY]
-    return plain, len(plain) == len(children)
-
-
-def _word_hits(words: list[Word]) -> Callable[[PaperDoc], Hits]:
-    table = []
-    for word in words:
-        term = _term(word)
-        in_title, in_abstract = Hit(term, "title", word), Hit(term, "abstract", word)
-        table.append(
-            (plural_key(word.text), (in_title, in_abstract), (in_title,), (in_abstract,))
-        )
-
-    def hits(d: PaperDoc) -> Hits:
-        title, abstract = d.title.words, d.abstract.words
-        found: Hits = ()
-        for key, both, only_title, only_abstract in table:
-            if key in title:
-                found += both if key in abstract else only_title
-            else:
-                found += only_abstract
-        return found
-
-    return hits
-
-
-def compile_query(node: Node) -> CompiledQuery:
-    predicate, explain = _compile(node)
-    words, pure = _plain_words(node)
-    required = frozenset(plural_key(word.text) for word in words)
-    return CompiledQuery(predicate, explain, required, _word_hits(words) if pure else None)
+    words: set[str] = set()
+    excluded: set[str] = set()
+    categories: set[str] = set()
+    others: list[Predicate] = []
+    for child in children:
+        if isinstance(child, Word) and child.field is Field.ANY:
+            words.add(plural_key(child.text))
+        elif (key := _excluded_word(child)) is not None:
+            excluded.add(key)
+        elif isinstance(child, Category):
+            categories.add(child.id)
+        else:
+            others.append(compile_node(child))
+    return Stages(
+        frozenset(words),
+        frozenset(excluded),
+        frozenset(categories),
+        _all(others) if others else None,
+    )

@@ -6,23 +6,26 @@ lookups and substring searches in C, never by re-reading the text:
 
 * ``words``: the plural keys of a field, plus closed hyphen compounds; a word query
   is one set membership test.
-* ``pairs``: each two adjacent keys (``"state space"``); a two-word phrase, the
+* ``pairs``: each two adjacent keys (``("state", "space")``); a two-word phrase, the
   commonest kind, is one set membership test, and the index can file phrases under
   their rarest pair instead of their rarest word, which is far more selective.
 * ``sequence``: the keys in order, space-separated and space-padded; a longer phrase
   is one substring test (``" large language model " in sequence``).
 * ``raw``: the words before plural folding, likewise; a prefix query is one substring
-  test (``" quantiz" in raw``), so ``transformers*`` still finds "transformers".
+  test (``" quantiz" in raw``), so ``transformers*`` still finds "transformers";
+  ``raw_words`` are the same words, for the index to look prefixes up by.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
 from paperbot import taxonomy
 from paperbot.domain import Paper
 from paperbot.query.latex import strip_latex
+from paperbot.query.names import AuthorName
 from paperbot.query.text import (
     closed_compounds,
     fold_shown,
@@ -39,11 +42,12 @@ class FieldText:
     text: str
     sequence: str
     words: frozenset[str]
-    pairs: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
     raw: str
+    raw_words: tuple[str, ...]
 
 
-EMPTY_FIELD = FieldText("", " ", frozenset(), frozenset(), " ")
+EMPTY_FIELD = FieldText("", " ", frozenset(), frozenset(), " ", ())
 
 
 def analyse_text(text: str | None) -> FieldText:
@@ -54,23 +58,25 @@ def analyse_text(text: str | None) -> FieldText:
     normal = fold_shown(shown)
     raw = split_words(normal)
     keys = plural_keys(raw)
-    words = set(keys)
     compounds = closed_compounds(normal)
     if compounds:
-        words.update(plural_keys(compounds))
+        words = frozenset(keys + plural_keys(compounds))
         raw.extend(compounds)
+    else:
+        words = frozenset(keys)
     return FieldText(
         text=shown,
         sequence=f" {' '.join(keys)} ",
-        words=frozenset(words),
-        pairs=frozenset(map(" ".join, zip(keys, keys[1:]))),
+        words=words,
+        pairs=frozenset(itertools.pairwise(keys)),
         raw=f" {' '.join(raw)} ",
+        raw_words=tuple(raw),
     )
 
 
 @lru_cache(maxsize=65_536)
-def _author_parts(name: str) -> tuple[str, ...]:
-    return name_parts(name)
+def _author_name(name: str) -> AuthorName:
+    return AuthorName.of(name_parts(name))
 
 
 @lru_cache(maxsize=4_096)
@@ -93,9 +99,10 @@ class PaperDoc:
     abstract: FieldText
     comment: FieldText
     any_words: frozenset[str]
-    any_pairs: frozenset[str]
+    any_pairs: frozenset[tuple[str, str]]
     authors: tuple[tuple[str, ...], ...]
     author_words: frozenset[str]
+    authors_by_part: dict[str, list[AuthorName]]
     categories: frozenset[str]
     has_code: bool
 
@@ -104,7 +111,13 @@ def analyse(paper: Paper) -> PaperDoc:
     """Analyse a paper once; match it against any number of queries afterwards."""
     title = analyse_text(paper.title)
     abstract = analyse_text(paper.abstract)
-    authors = tuple(_author_parts(name) for name in paper.authors)
+    names = [_author_name(name) for name in paper.authors]
+    # Author queries need a full part in common; a paper with 30 authors is then
+    # checked against the one or two that have it.
+    by_part: dict[str, list[AuthorName]] = {}
+    for author in names:
+        for part in author.full:
+            by_part.setdefault(part, []).append(author)
     return PaperDoc(
         paper=paper,
         title=title,
@@ -112,8 +125,9 @@ def analyse(paper: Paper) -> PaperDoc:
         comment=analyse_text(paper.comment),
         any_words=title.words | abstract.words,
         any_pairs=title.pairs | abstract.pairs,
-        authors=authors,
-        author_words=frozenset(part for parts in authors for part in parts if len(part) > 1),
+        authors=tuple(author.parts for author in names),
+        author_words=frozenset(by_part),
+        authors_by_part=by_part,
         categories=category_keys(paper.categories),
         has_code=bool(paper.code_links),
     )

@@ -55,7 +55,7 @@ def _compound_spans(text: str, accept: str, prefix: bool) -> list[Span]:
     spans: list[Span] = []
     for compound in COMPOUND.finditer(text):
         closed = closed_compound(fold_shown(compound.group()))
-        if (closed.startswith(accept) if prefix else plural_key(closed) == accept):
+        if closed.startswith(accept) if prefix else plural_key(closed) == accept:
             spans.append(compound.span())
     return spans
 
@@ -73,9 +73,7 @@ def _text_spans(leaf: Word | Phrase | Prefix, text: str) -> list[Span]:
     folded = [plural_key(raw) for raw, _, _ in words]
     size = len(keys)
     spans = [
-        (words[i][1], words[i + size - 1][2])
-        for i in range(len(words) - size + 1)
-        if folded[i : i + size] == keys
+        (words[i][1], words[i + size - 1][2]) for i in range(len(words) - size + 1) if folded[i : i + size] == keys
     ]
     compound = plural_key("".join(leaf.words))
     spans += [(s, e) for raw, s, e in words if plural_key(raw) == compound]

@@ -57,7 +57,8 @@ _ESCAPES = {"%": "%", "&": "&", "#": "#", "_": " ", "$": "", "{": "", "}": ""}
 _SYMBOL_ACCENT = re.compile(r"""\\(["'`^~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))""")
 # Letter accents need braces or a space, otherwise \c would eat \cdot, \v \vec, \u \url.
 _LETTER_ACCENT = re.compile(r"\\([cvHukrdb])(?:\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))")
-_SPECIAL_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])")
+# TeX swallows the spaces after a control word: "Stra\ss e" is "Straße".
+_SPECIAL_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])[ \t]*")
 _ESCAPE = re.compile(r"\\([%&#_${}])")
 _DROP_WITH_ARGUMENT = re.compile(r"\\(?:cite[pt]?|ref|eqref|label|footnote)\*?\{[^{}]*\}")
 _FORMATTING = re.compile(

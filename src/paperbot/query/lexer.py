@@ -56,11 +56,7 @@ class Token:
 
 def _unknown_field(name: str, column: int) -> QueryError:
     hint = _FIELD_HINTS.get(name.lower())
-    fix = (
-        f"did you mean {hint}:?"
-        if hint
-        else 'use ti:, abs:, au:, co:, cat: or has:, or put the text in quotes'
-    )
+    fix = f"did you mean {hint}:?" if hint else "use ti:, abs:, au:, co:, cat: or has:, or put the text in quotes"
     return QueryError(f"unknown field '{name}:' at column {column}; {fix}", column)
 
 
@@ -103,8 +99,7 @@ def tokenize(text: str) -> list[Token]:
             i = end + 1
         elif char == "-" and (i + 1 >= n or text[i + 1].isspace() or text[i + 1] == ")"):
             raise QueryError(
-                f"'-' at column {column} must be followed directly by the term to leave out, "
-                "as in -survey",
+                f"'-' at column {column} must be followed directly by the term to leave out, as in -survey",
                 column,
             )
         elif char == "-":

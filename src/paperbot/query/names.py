@@ -10,6 +10,41 @@ so that initials alone never match.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+
+class AuthorName(NamedTuple):
+    """An author's name parts with the sets that rule most query names out quickly."""
+
+    parts: tuple[str, ...]
+    full: frozenset[str]  # parts longer than one letter
+    letters: frozenset[str]  # first letters of all parts
+    initials: frozenset[str]  # one-letter parts
+
+    @classmethod
+    def of(cls, parts: tuple[str, ...]) -> AuthorName:
+        return cls(
+            parts,
+            frozenset(part for part in parts if len(part) > 1),
+            frozenset(part[0] for part in parts),
+            frozenset(part for part in parts if len(part) == 1),
+        )
+
+
+def could_match(query: tuple[str, ...], author: AuthorName) -> bool:
+    """A necessary condition for ``author_matches``: each query part has some partner.
+
+    Cheap set lookups that settle most non-matches (an author who shares a first name
+    with the query) before the pairing search.
+    """
+    for part in query:
+        if len(part) == 1:
+            if part not in author.letters:
+                return False
+        elif part not in author.full and part[0] not in author.initials:
+            return False
+    return True
+
 
 def _pairs(query_part: str, author_part: str) -> bool:
     if query_part == author_part:
@@ -26,9 +61,7 @@ def author_matches(query: tuple[str, ...], author: tuple[str, ...]) -> bool:
     return _assign(query, 0, author, [False] * len(author), False)
 
 
-def _assign(
-    query: tuple[str, ...], index: int, author: tuple[str, ...], used: list[bool], exact: bool
-) -> bool:
+def _assign(query: tuple[str, ...], index: int, author: tuple[str, ...], used: list[bool], exact: bool) -> bool:
     # Names have a handful of parts, so trying every pairing costs nothing.
     if index == len(query):
         return exact

@@ -80,8 +80,7 @@ class _Parser:
         token = self._peek()
         if token.kind is Kind.RPAREN:
             raise QueryError(
-                f"unexpected ')' at column {token.column}: remove it or add a matching '(' "
-                "before it",
+                f"unexpected ')' at column {token.column}: remove it or add a matching '(' before it",
                 token.column,
             )
         return node
@@ -130,8 +129,7 @@ class _Parser:
             return self._leaf(field, _Value(token.text, True, token.column))
         if token.kind is Kind.RPAREN:
             raise QueryError(
-                f"unexpected ')' at column {token.column}: remove it or add a matching '(' "
-                "before it",
+                f"unexpected ')' at column {token.column}: remove it or add a matching '(' before it",
                 token.column,
             )
         self._no_dangling_operator(token, "before")
@@ -140,14 +138,12 @@ class _Parser:
     def _group(self, opening: Token, field: str | None, depth: int) -> Node:
         if depth + 1 > MAX_DEPTH:
             raise QueryError(
-                f"parentheses nested too deeply at column {opening.column}: the limit is "
-                f"{MAX_DEPTH} levels",
+                f"parentheses nested too deeply at column {opening.column}: the limit is {MAX_DEPTH} levels",
                 opening.column,
             )
         if self._peek().kind is Kind.RPAREN:
             raise QueryError(
-                f"empty parentheses at column {opening.column}: put a term inside or "
-                "remove them",
+                f"empty parentheses at column {opening.column}: put a term inside or remove them",
                 opening.column,
             )
         if self._peek().kind is Kind.END:
@@ -235,8 +231,7 @@ def _text_leaf(field: Field, value: _Value) -> Leaf:
     star = text.find("*")
     if star >= 0 and value.quoted:
         raise QueryError(
-            f"'*' inside the phrase at column {column}: a phrase matches whole words; "
-            "remove the quotes or the *",
+            f"'*' inside the phrase at column {column}: a phrase matches whole words; remove the quotes or the *",
             column,
         )
     if star >= 0 and star != len(text) - 1:
@@ -250,8 +245,7 @@ def _text_leaf(field: Field, value: _Value) -> Leaf:
     if not folded:
         what = "phrase" if value.quoted else f"'{text}'"
         raise QueryError(
-            f"{what} at column {column} has no letters or digits to search for; "
-            "remove it or type a word",
+            f"{what} at column {column} has no letters or digits to search for; remove it or type a word",
             column,
         )
     if len(folded) == 1:
@@ -268,8 +262,7 @@ def _prefix(field: Field, body: str, column: int) -> Prefix:
         )
     if len(folded[0]) < MIN_PREFIX:
         raise QueryError(
-            f"prefix '{body}*' at column {column} is too short: use at least {MIN_PREFIX} "
-            "letters before the *",
+            f"prefix '{body}*' at column {column} is too short: use at least {MIN_PREFIX} letters before the *",
             column,
         )
     return Prefix(field, folded[0], column=column)
@@ -279,15 +272,13 @@ def _author(value: _Value) -> Author:
     column = value.column
     if "*" in value.text:
         raise QueryError(
-            f"au: at column {column} does not take a '*'; write the full surname, "
-            'as in au:hua or au:"Yang Hua"',
+            f"au: at column {column} does not take a '*'; write the full surname, as in au:hua or au:\"Yang Hua\"",
             column,
         )
     parts = name_parts(value.text)
     if not any(len(part) > 1 for part in parts):
         raise QueryError(
-            f"au:{_quoted(value)} at column {column} needs a name, not only initials, "
-            'as in au:hua or au:"Y. Hua"',
+            f'au:{_quoted(value)} at column {column} needs a name, not only initials, as in au:hua or au:"Y. Hua"',
             column,
         )
     return Author(parts, column=column)
@@ -313,8 +304,7 @@ def _category(value: _Value) -> Category:
 def _has(value: _Value) -> HasCode:
     if value.text.strip().lower() != "code":
         raise QueryError(
-            f"has:{_quoted(value)} at column {value.column} is not supported; "
-            "the only one is has:code",
+            f"has:{_quoted(value)} at column {value.column} is not supported; the only one is has:code",
             value.column,
         )
     return HasCode(column=value.column)

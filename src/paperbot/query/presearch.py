@@ -12,7 +12,7 @@ queries worth verifying.
 * an author: every full part of the name (initials could pair with any of them);
 * ``AND``: the cheapest child that has keys; ``OR``: the union of its children's keys;
 * ``NOT``: nothing can be required, so the query has no keys and is verified
-  against every paper (``index.always_verified`` counts them); so is an ``OR`` with
+  against every paper (``SubscriptionIndex.size().always_verified`` counts them); so is an ``OR`` with
   such a branch.
 
 "Cheapest" is the estimated share of papers containing the keys: from ``TermStats``
@@ -22,6 +22,8 @@ frequent in any field (a long word is rarer than a short one, on the whole).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,7 +55,24 @@ Key = tuple[str, str]
 # Words found in a large share of arXiv abstracts, whatever the field: a query is
 # better keyed on any other of its words. Written by hand; only a cost estimate.
 COMMON_WORDS = frozenset(
-    ["a", "about", "above", "across", "after", "again", "against", "all", "almost", "along", "also", "although", "among", "an", "and", "another", "any", "approach", "are", "around", "as", "at", "based", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "case", "could", "data", "de", "der", "des", "die", "do", "does", "done", "due", "during", "each", "either", "et", "even", "ever", "few", "first", "for", "from", "further", "general", "given", "has", "have", "here", "high", "how", "however", "i", "if", "in", "into", "is", "it", "its", "just", "large", "less", "low", "made", "main", "make", "many", "may", "method", "model", "more", "most", "much", "must", "new", "no", "non", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "paper", "per", "present", "problem", "propose", "proposed", "provide", "result", "show", "shown", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "three", "through", "thus", "to", "two", "under", "up", "upon", "use", "used", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "whether", "which", "while", "who", "whose", "why", "will", "with", "within", "without", "would", "yet", "analysis", "application", "system", "network", "learning", "algorithm", "theory", "function", "time", "set", "study", "structure", "performance", "number", "order", "state", "field", "process", "information", "work", "method", "technique", "framework", "task", "training", "dataset", "experiment", "different", "various", "several", "important", "effect", "effective", "efficient", "case", "condition", "point", "level", "form", "type", "value", "quantum", "neural", "deep", "graph", "space", "energy", "physics", "dynamic", "dynamics", "linear", "optimal"]
+    """
+    a about above across after again against all almost along also although among an
+    and another any approach are around as at based be because been before being
+    below between both but by can case could data de der des die do does done due
+    during each either et even ever few first for from further general given has
+    have here high how however i if in into is it its just large less low made main
+    make many may method model more most much must new no non not now of on one only
+    or other our out over paper per present problem propose proposed provide result
+    show shown so some such than that the their them then there these they this
+    those three through thus to two under up upon use used using very via was we
+    well were what when where whether which while who whose why will with within
+    without would yet analysis application system network learning algorithm theory
+    function time set study structure performance number order state field process
+    information work technique framework task training dataset experiment different
+    various several important effect effective efficient condition point level form
+    type value quantum neural deep graph space energy physics dynamic dynamics
+    linear optimal
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 _FIELD_SHARE = {"any": 1.0, "abs": 0.95, "ti": 0.12, "co": 0.05}
@@ -72,8 +91,10 @@ class TermStats:
     def __init__(self) -> None:
         self.papers = 0
         self._counts: dict[str, Counter[str]] = {
-            slot: Counter() for slot in ("any", "ti", "abs", "co", "au", "cat", "has", "pair:any")
+            slot: Counter() for slot in ("any", "ti", "abs", "co", "au", "cat", "has")
         }
+        self._pairs: Counter[tuple[str, str]] = Counter()
+        self._vocabulary: list[str] | None = None  # sorted "any" words, for prefixes
 
     @classmethod
     def from_docs(cls, docs: Iterable[PaperDoc]) -> TermStats:
@@ -84,6 +105,7 @@ class TermStats:
 
     def observe(self, doc: PaperDoc) -> None:
         self.papers += 1
+        self._vocabulary = None
         counts = self._counts
         counts["any"].update(doc.any_words)
         counts["ti"].update(doc.title.words)
@@ -91,21 +113,31 @@ class TermStats:
         counts["co"].update(doc.comment.words)
         counts["au"].update(doc.author_words)
         counts["cat"].update(doc.categories)
-        counts["pair:any"].update(doc.any_pairs)
+        self._pairs.update(doc.any_pairs)
         if doc.has_code:
             counts["has"]["code"] += 1
+
+    def prefix_share(self, prefix: str) -> float:
+        """At most the summed shares of the words starting with ``prefix``."""
+        counts = self._counts["any"]
+        if self._vocabulary is None:
+            self._vocabulary = sorted(counts)
+        start = bisect.bisect_left(self._vocabulary, prefix)
+        end = bisect.bisect_left(self._vocabulary, prefix + "\U0010ffff")
+        total = sum(counts[word] for word in self._vocabulary[start:end])
+        return min(1.0, (total + 0.5) / (self.papers + 1))
 
     def share(self, key: Key) -> float:
         """Estimated share of papers with this key, smoothed so unseen keys are rare."""
         slot, value = key
-        scale = 1.0
-        if slot.startswith(PAIR_SLOT) and slot != "pair:any":
+        if slot.startswith(PAIR_SLOT):
+            first, _, second = value.partition(" ")
             scale = _FIELD_SHARE[slot[len(PAIR_SLOT) :]]
-            slot = "pair:any"
+            return scale * (self._pairs.get((first, second), 0) + 0.5) / (self.papers + 1)
         counted = self._counts.get(slot)
         if counted is None:
             return _heuristic_share(slot, value)
-        return scale * (counted.get(value, 0) + 0.5) / (self.papers + 1)
+        return (counted.get(value, 0) + 0.5) / (self.papers + 1)
 
 
 def _heuristic_share(slot: str, value: str) -> float:
@@ -142,9 +174,11 @@ class Presearcher:
     def share(self, key: Key) -> float:
         slot, value = key
         if slot.startswith(PREFIX_SLOT):
+            field = slot[len(PREFIX_SLOT) :]
+            if self._stats is not None:
+                return _FIELD_SHARE[field] * self._stats.prefix_share(value)
             # A prefix stands for several words; it is about as common as a word
             # a little shorter than itself.
-            field = slot[len(PREFIX_SLOT) :]
             return min(1.0, 3 * _heuristic_share(field, value[:-1] or value))
         if self._stats is not None:
             return self._stats.share(key)
@@ -163,7 +197,7 @@ class Presearcher:
             slot = node.field.value
             keys = [plural_key(word) for word in node.words]
             rarest = min(
-                ((PAIR_SLOT + slot, f"{a} {b}") for a, b in zip(keys, keys[1:], strict=False)),
+                ((PAIR_SLOT + slot, f"{a} {b}") for a, b in itertools.pairwise(keys)),
                 key=self.share,
             )
             return self._cover_of([rarest, (slot, plural_key("".join(node.words)))])

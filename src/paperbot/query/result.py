@@ -2,48 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from paperbot.domain import Paper
-from paperbot.query.ast import Field, Leaf
+from paperbot.query.ast import Node
+from paperbot.query.canonical import canonical
 from paperbot.query.document import PaperDoc
+from paperbot.query.explain import explain
 from paperbot.query.highlight import field_text, leaf_spans
+from paperbot.query.hits import Hit
 
 
-FIELD_NAMES: dict[Field, tuple[str, ...]] = {
-    Field.ANY: ("title", "abstract"),
-    Field.TI: ("title",),
-    Field.ABS: ("abstract",),
-    Field.CO: ("comment",),
-}
-"""The paper fields a text field covers, as hits name them, in reporting order."""
+class Match(tuple[Node, PaperDoc, "tuple[Hit, ...] | None"]):
+    """A positive answer with its reasons: which terms hit, where, and highlights.
 
+    Built as ``Match((query_root, doc, hits_or_None))``. The reasons are worked out
+    when asked for, not when the match is found: the subscription index finds hundreds
+    of matches per paper among 100,000 subscriptions, and walking every matched query
+    again to collect hits would cost more than finding them (which is also why this is
+    a tuple, the cheapest object Python builds). A notification reads them when it is
+    rendered.
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One term of the query found in one field of the paper.
-
-    ``term`` is the term in canonical form (``ti:diffusion``, ``"state space"``,
-    ``au:hua``); ``field`` is where it was found: ``title``, ``abstract``, ``comment``,
-    ``authors``, ``categories`` or ``code``.
+    Two matches are equal when they are for the same paper version with the same hits.
     """
 
-    term: str
-    field: str
-    leaf: Leaf = field(compare=False, repr=False)
+    __slots__ = ()
 
+    @property
+    def root(self) -> Node:
+        """The query that matched."""
+        return self[0]
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A positive answer with its reasons.
+    @property
+    def doc(self) -> PaperDoc:
+        """The analysed paper."""
+        return self[1]
 
-    Only ``hits`` take part in equality; ``doc`` is kept to compute highlights on
-    demand, which costs a re-scan of the text and is only needed for papers that are
-    actually sent.
-    """
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every term that hit, once per field it hit in, in query order."""
+        known = self[2]
+        if known is not None:
+            return known
+        found = explain(self[0], self[1])
+        if found is None:
+            raise AssertionError(f"not a match: {canonical(self[0])}")
+        return tuple(found)
 
-    hits: tuple[Hit, ...]
-    doc: PaperDoc = field(compare=False, repr=False)
+    def _identity(self) -> tuple[str, int, tuple[Hit, ...]]:
+        paper = self.doc.paper
+        return paper.arxiv_id, paper.version, self.hits
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return self is other or self._identity() == other._identity()
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return f"Match({self.paper.versioned_id}, {canonical(self.root)!r})"
 
     @property
     def paper(self) -> Paper:

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from paperbot.domain import Paper
 from paperbot.query.document import analyse
-from paperbot.query.matcher import Match, match
+from paperbot.query.matcher import match
 from paperbot.query.query import Query, as_query
+from paperbot.query.result import Match
 
 
 def search(query: Query | str, papers: Iterable[Paper]) -> list[tuple[Paper, Match]]:

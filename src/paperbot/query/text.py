@@ -17,6 +17,7 @@ compound (``statespace``), so the three spellings find each other.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -35,9 +36,7 @@ _HYPHENS = re.compile(r"[-\u2010\u2011]")
 _POSSESSIVE = re.compile(r"['\u2019](?<=[^\W_]['\u2019])s\b")
 # ASCII fast path of WORD: every ASCII character that is not a letter or digit
 # becomes a space, then str.split does in C what the regex does three times slower.
-_ASCII_SEPARATORS = str.maketrans(
-    {chr(code): " " for code in range(128) if not chr(code).isalnum()}
-)
+_ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
 _COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Letters that NFKD leaves whole although readers treat them as accented Latin letters.
 _LETTER_FOLDS = str.maketrans(
@@ -108,8 +107,20 @@ _PLURAL_EXCEPTIONS = {
     "phenomena": "phenomenon",
 }
 
-_KEY_CACHE: dict[str, str] = {}
 _KEY_CACHE_LIMIT = 500_000
+
+
+class _KeyCache(dict[str, str]):
+    """word → plural key; ``map(cache.__getitem__, words)`` runs in C for known words."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _KEY_CACHE_LIMIT:
+            self.clear()  # a bound for a long-running bot; refilling is cheap
+        key = self[word] = _plural_key(word)
+        return key
+
+
+_KEY_CACHE = _KeyCache()
 
 
 def _plural_key(word: str) -> str:
@@ -142,18 +153,12 @@ def plural_key(word: str) -> str:
     ``caches``, ``series``). Both sides use the same function, so an exception can only
     make two words meet or part, never make one side unreachable.
     """
-    key = _KEY_CACHE.get(word)
-    if key is None:
-        if len(_KEY_CACHE) >= _KEY_CACHE_LIMIT:
-            _KEY_CACHE.clear()  # a bound for a long-running bot; refilling is cheap
-        key = _KEY_CACHE[word] = _plural_key(word)
-    return key
+    return _KEY_CACHE[word]
 
 
 def plural_keys(words: list[str]) -> list[str]:
-    """``plural_key`` of each word; the hot loop of paper analysis, hence the inlined cache."""
-    cache = _KEY_CACHE
-    return [cache[word] if word in cache else plural_key(word) for word in words]
+    """``plural_key`` of each word; the hot loop of paper analysis."""
+    return list(map(_KEY_CACHE.__getitem__, words))
 
 
 def fold_shown(shown: str) -> str:
@@ -171,18 +176,50 @@ def split_words(normal: str) -> list[str]:
     return WORD.findall(normal)
 
 
+def _leading_word(segment: str) -> str:
+    end, size = 0, len(segment)
+    while end < size and segment[end].isalnum():
+        end += 1
+    return segment[:end]
+
+
+def _trailing_word(segment: str) -> str:
+    start = len(segment)
+    while start > 0 and segment[start - 1].isalnum():
+        start -= 1
+    return segment[start:]
+
+
 def closed_compounds(normal: str) -> list[str]:
     """Closed forms of the hyphenated compounds of normalised text (``statespace``).
 
-    Only whitespace-separated chunks that hold a hyphen are searched: running the
-    compound pattern over a whole abstract costs more than the rest of its analysis.
+    Equivalent to joining each ``COMPOUND`` match, but walks the text split at its
+    hyphens: a pattern search over a whole abstract costs more than the rest of its
+    analysis.
     """
-    return [
-        closed_compound(compound)
-        for chunk in normal.split()
-        if "-" in chunk or "\u2010" in chunk or "\u2011" in chunk
-        for compound in COMPOUND.findall(chunk)
-    ]
+    if "\u2010" in normal or "\u2011" in normal:
+        normal = _HYPHENS.sub("-", normal)
+    if "-" not in normal:
+        return []
+    segments = normal.split("-")
+    compounds: list[str] = []
+    parts: list[str] = []
+    for left, right in itertools.pairwise(segments):
+        tail, head = _trailing_word(left), _leading_word(right)
+        if not (tail and head):
+            if len(parts) > 1:
+                compounds.append("".join(parts))
+            parts = []
+            continue
+        if parts and tail == left:
+            parts.append(head)  # a-b-c: the middle segment is a whole word
+        else:
+            if len(parts) > 1:
+                compounds.append("".join(parts))
+            parts = [tail, head]
+    if len(parts) > 1:
+        compounds.append("".join(parts))
+    return compounds
 
 
 def normalise(text: str) -> str:
@@ -224,8 +261,4 @@ def name_parts(name: str) -> tuple[str, ...]:
     """
     # arXiv's au:del_maestro style: underscores separate parts (TeX would drop them).
     folded = _APOSTROPHES.sub("", fold(strip_latex(name.replace("_", " "))))
-    return tuple(
-        part
-        for part in AUTHOR_SEPARATORS.split(folded)
-        if part and part not in _NAME_SUFFIXES
-    )
+    return tuple(part for part in AUTHOR_SEPARATORS.split(folded) if part and part not in _NAME_SUFFIXES)
