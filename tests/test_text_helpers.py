@@ -58,3 +58,8 @@ def test_feed_days_are_weekdays_in_eastern_time() -> None:
 )
 def test_database_urls_get_async_drivers(given: str, used: str) -> None:
     assert async_database_url(given) == used
+
+
+def test_latex_fractions_and_delimiters_arxiv_uses() -> None:
+    assert latex_to_text(r"\(\tfrac12\) and \(\dfrac{a}{b}\)") == "1/2 and a/b"
+    assert latex_to_text(r"\(i\hbar\,\partial_E\)") == "iħ ∂_E"

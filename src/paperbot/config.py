@@ -67,13 +67,26 @@ class Settings(BaseSettings):
 
     poll_interval: float = Field(default=1800.0, gt=0)
 
+    subscription_quota: int = Field(default=50, ge=1)
+    command_rate_limit: int = Field(default=20, ge=1)
+    preview_days: int = Field(default=7, ge=1)
+
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     discord_token: SecretStr | None = None
 
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_language: str = "en"
+    llm_timeout: float = Field(default=30.0, gt=0)
+    llm_concurrency: int = Field(default=4, ge=1)
+    llm_daily_budget: int = Field(default=500, ge=0)
+    llm_max_tokens: int = Field(default=200, ge=16)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -96,5 +109,5 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log filter that keeps them out of logs."""
-        secrets = (self.telegram_token, self.discord_token, self.llm_api_key)
+        secrets = (self.telegram_token, self.telegram_webhook_secret, self.discord_token, self.llm_api_key)
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]

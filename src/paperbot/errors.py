@@ -46,9 +46,25 @@ class FeedParseError(SourceError):
     """A document that is well-formed XML but not an arXiv feed or API response."""
 
 
-class UnknownPaperError(SourceError):
+class UnknownPaperError(PaperbotError):
     """No paper has this id, neither stored nor on arXiv."""
 
 
 class InvalidArxivIdError(PaperbotError, ValueError):
     """Text that is not an arXiv identifier or abs/pdf URL."""
+
+
+class DeliveryError(PaperbotError):
+    """Sending to a chat failed in a way that may pass (network trouble, a server error)."""
+
+
+class RecipientUnavailable(DeliveryError):
+    """The platform says we may not write to this chat (blocked, kicked, deleted): permanent."""
+
+
+class RateLimited(DeliveryError):
+    """The platform asked us to wait ``retry_after`` seconds before sending again."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

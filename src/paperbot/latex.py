@@ -1,4 +1,7 @@
-"""LaTeX in arXiv metadata turned into plain Unicode text.
+"""LaTeX in arXiv metadata turned into Unicode text for people to read (cards, names).
+
+Matching uses its own faster stripper (``paperbot.query.latex``), which keeps command
+names as searchable words; here the aim is faithful display: ``\\hbar`` becomes ħ.
 
 arXiv sends titles, abstracts and author names as their authors typed them:
 ``Schr\\"odinger``, ``S{\\o}ren``, ``$8192\\times 8192$``, ``\\textbf{GR}ouping``.
@@ -12,7 +15,7 @@ import contextlib
 import re
 from functools import lru_cache
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc import latex2text, latexwalker, macrospec
 
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 _SPACES = re.compile(r"\s+")
@@ -20,9 +23,27 @@ _SPACES = re.compile(r"\s+")
 _LATEX_HINT = re.compile(r"[\\$^_{}~]")
 
 
+# Macros arXiv abstracts use that pylatexenc does not know; without them \tfrac12 reads "12".
+_FRACTIONS = ("tfrac", "dfrac")
+_DELIMITERS = {"lvert": "|", "rvert": "|", "lVert": "‖", "rVert": "‖"}
+
+
 @lru_cache(maxsize=1)
-def _converter() -> LatexNodes2Text:
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+def _contexts() -> tuple[latexwalker.LatexContextDb, latex2text.LatexNodes2Text]:
+    """Parser and converter contexts, built once (building them costs more than converting)."""
+    parsing = latexwalker.get_default_latex_context_db()
+    parsing.add_context_category(
+        "paperbot", macros=[macrospec.MacroSpec(name, "{{") for name in _FRACTIONS], prepend=True
+    )
+    text = latex2text.get_default_latex_context_db()
+    fraction = text.get_macro_spec("frac").simplify_repl
+    text.add_context_category(
+        "paperbot",
+        macros=[latex2text.MacroTextSpec(name, simplify_repl=fraction) for name in _FRACTIONS]
+        + [latex2text.MacroTextSpec(name, simplify_repl=sign) for name, sign in _DELIMITERS.items()],
+        prepend=True,
+    )
+    return parsing, latex2text.LatexNodes2Text(latex_context=text, math_mode="text", strict_latex_spaces=False)
 
 
 def latex_to_text(text: str) -> str:
@@ -30,6 +51,8 @@ def latex_to_text(text: str) -> str:
     if _LATEX_HINT.search(text):
         escaped = _BARE_PERCENT.sub(r"\\%", text)
         # pylatexenc is tolerant, but metadata can be anything: keep the raw text then.
+        parsing, converter = _contexts()
         with contextlib.suppress(Exception):
-            text = _converter().latex_to_text(escaped)
+            nodes = latexwalker.LatexWalker(escaped, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()[0]
+            text = converter.nodelist_to_text(nodes)
     return _SPACES.sub(" ", text).strip()

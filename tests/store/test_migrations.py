@@ -8,7 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from paperbot.store.db import create_engine, downgrade, migrate
 from paperbot.store.models import Base
 
-TABLES = {"papers", "announcements", "recipients", "subscriptions", "deliveries", "source_cursors", "alembic_version"}
+TABLES = {
+    "papers",
+    "announcements",
+    "recipients",
+    "subscriptions",
+    "deliveries",
+    "source_cursors",
+    "summaries",
+    "llm_usage",
+    "feedback",
+    "alembic_version",
+}
 
 
 def _diff(connection: Connection) -> list[object]:

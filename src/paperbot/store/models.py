@@ -213,3 +213,54 @@ class SourceCursorRow(Base):
     last_empty_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedbackRow(Base):
+    """A 👍 (+1) or 👎 (-1) on a paper, per chat and per person: what ranking learns from."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "arxiv_id", "user_id", name="uq_feedback_recipient_paper_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"), index=True)
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class SummaryRow(Base):
+    """A summary of one paper version in one language, written once and sent to every chat.
+
+    Only model-written summaries are stored: the offline ones cost less to recompute
+    than to read back. A new version of the paper has a new abstract, so a new row.
+    """
+
+    __tablename__ = "summaries"
+    __table_args__ = (
+        UniqueConstraint("arxiv_id", "version", "language", name="uq_summaries_arxiv_id_version_language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class LlmUsageRow(Base):
+    """Requests made to the language model on one UTC day, and how many failed.
+
+    Kept in the database so that a restart does not hand out the day's budget again.
+    """
+
+    __tablename__ = "llm_usage"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
