@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.arxiv_server import FIXTURES, FakeArxiv, Fault
 from tests.fakes.papers import make_paper
+from tests.fakes.telegram_server import FakeTelegram
 
 QUANT_PH = FIXTURES / "rss_quant-ph_2025-04-28_81items.rss.xml"
 
@@ -123,13 +125,28 @@ def test_bad_setting_is_named_without_its_value(cli_env: dict[str, str]) -> None
     assert "soon" not in result.stderr
 
 
-def test_run_polls_then_stops_cleanly_on_sigterm(cli_env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram(max_long_poll=0.3).limits(enabled=False) as fake:
+        yield fake
+
+
+def test_run_polls_serves_telegram_then_stops_cleanly_on_sigterm(
+    cli_env: dict[str, str], fake_arxiv: FakeArxiv, fake_telegram: FakeTelegram
+) -> None:
     import select
     import signal
     import time
 
     fake_arxiv.serve_fixture_feed("quant-ph", QUANT_PH.name)
-    env = {**os.environ, **cli_env, "PAPERBOT_ARXIV_ARCHIVES": "quant-ph", "PAPERBOT_ARXIV_MAX_ATTEMPTS": "1"}
+    env = {
+        **os.environ,
+        **cli_env,
+        "PAPERBOT_ARXIV_ARCHIVES": "quant-ph",
+        "PAPERBOT_ARXIV_MAX_ATTEMPTS": "1",
+        "PAPERBOT_TELEGRAM_TOKEN": fake_telegram.token,
+        "PAPERBOT_TELEGRAM_API_URL": fake_telegram.base_url,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "paperbot.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
     )
@@ -140,20 +157,37 @@ def test_run_polls_then_stops_cleanly_on_sigterm(cli_env: dict[str, str], fake_a
         ready, _, _ = select.select([process.stderr], [], [], 1.0)
         if ready:
             seen += process.stderr.readline()
+    fake_telegram.push_message(1001, "/paper 2504.17830")
+    deadline = time.monotonic() + 30
+    while not fake_telegram.sent_messages(1001) and time.monotonic() < deadline:
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, rest = process.communicate(timeout=30)
     seen += rest
     assert "feed:quant-ph: announcement of 2025-04-28 stored: new 40, cross-listed 10" in seen
+    assert "Self-Adjoint Time Operator" in fake_telegram.sent_messages(1001)[0].plain_text
+    assert fake_telegram.token not in seen
     assert process.returncode == 0
     assert "stopped" in seen
 
 
 def test_sigterm_during_a_long_backoff_stops_promptly(cli_env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.fail_next(Fault.status_code(503, retry_after="600"))
+    with FakeTelegram(max_long_poll=0.3) as fake_telegram:
+        _stop_during_backoff(cli_env, fake_telegram)
+
+
+def _stop_during_backoff(cli_env: dict[str, str], fake_telegram: FakeTelegram) -> None:
     import signal
     import time
 
-    fake_arxiv.fail_next(Fault.status_code(503, retry_after="600"))
-    env = {**os.environ, **cli_env, "PAPERBOT_ARXIV_ARCHIVES": "quant-ph"}
+    env = {
+        **os.environ,
+        **cli_env,
+        "PAPERBOT_ARXIV_ARCHIVES": "quant-ph",
+        "PAPERBOT_TELEGRAM_TOKEN": fake_telegram.token,
+        "PAPERBOT_TELEGRAM_API_URL": fake_telegram.base_url,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "paperbot.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
     )
@@ -182,3 +216,68 @@ def test_search_prints_hits_and_query_errors_clearly(cli_env: dict[str, str]) ->
     broken = run_paperbot("search", 'cat:cs "unclosed', env=cli_env)
     assert broken.returncode == 1
     assert broken.stderr.strip() == 'paperbot: unclosed quote at column 8: add a closing " after the phrase'
+
+
+def test_run_without_a_token_and_without_a_terminal_names_the_settings(cli_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "paperbot.cli", "run"],
+        env={**os.environ, **cli_env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "PAPERBOT_TELEGRAM_TOKEN" in result.stderr and "PAPERBOT_DISCORD_TOKEN" in result.stderr
+
+
+def test_run_in_a_terminal_without_a_token_opens_the_console(cli_env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    import pty
+    import select
+    import time
+
+    fake_arxiv.serve_fixture_feed("quant-ph", QUANT_PH.name)
+    controller, terminal = pty.openpty()
+    env = {**os.environ, **cli_env, "PAPERBOT_ARXIV_ARCHIVES": "quant-ph"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperbot.cli", "run"], env=env, stdin=terminal, stdout=terminal, stderr=subprocess.PIPE
+    )
+    os.close(terminal)
+    seen = b""
+    deadline = time.monotonic() + 30
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.5)
+            if ready:
+                seen += os.read(controller, 65536)
+
+    read_until(b"paperbot> ")
+    os.write(controller, b"/subscribe qubit\n")
+    read_until(b"Subscribed (#1): qubit")
+    os.write(controller, b"/quit\n")
+    process.wait(timeout=30)
+    os.close(controller)
+    assert b"paperbot console: type /help" in seen
+    assert b"Subscribed (#1): qubit" in seen
+    assert process.returncode == 0
+
+
+def test_console_reads_commands_from_a_pipe(cli_env: dict[str, str]) -> None:
+    run_paperbot("ingest", str(QUANT_PH), env=cli_env)
+    result = subprocess.run(
+        [sys.executable, "-m", "paperbot.cli", "console"],
+        input="/subscribe qubit\n/list\n/paper 2504.17837\n",
+        env={**os.environ, **cli_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Subscribed (#1): qubit" in result.stdout
+    assert "#1  qubit" in result.stdout
+    assert "Statistical noise enhances quantumness benefits" in result.stdout
+    assert "paperbot>" not in result.stdout, "no prompt when input is not a terminal"

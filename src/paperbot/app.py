@@ -12,10 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from paperbot.arxiv.source import ArxivSource
 from paperbot.arxiv.transport import ArxivTransport, RetryPolicy
 from paperbot.clock import Clock, SystemClock
+from paperbot.commands.bot import CommandBot
+from paperbot.commands.catalog import build_command_bot
+from paperbot.commands.services import Services
 from paperbot.config import Settings
 from paperbot.pipeline import Pipeline
+from paperbot.store.chats import ChatStore
 from paperbot.store.db import create_engine, migrate, session_factory
+from paperbot.store.feedback import FeedbackStore
 from paperbot.store.papers import PaperStore
+from paperbot.store.summaries import SummaryStore
+from paperbot.summary.service import Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,8 @@ class App:
     transport: ArxivTransport
     source: ArxivSource
     pipeline: Pipeline
+    services: Services
+    commands: CommandBot
 
 
 def build_transport(settings: Settings, clock: Clock) -> ArxivTransport:
@@ -44,21 +53,27 @@ def build_transport(settings: Settings, clock: Clock) -> ArxivTransport:
     )
 
 
+def build_source(settings: Settings, transport: ArxivTransport) -> ArxivSource:
+    return ArxivSource(
+        transport,
+        feed_url=settings.arxiv_feed_url,
+        api_url=settings.arxiv_api_url,
+        feed_max_items=settings.arxiv_feed_max_items,
+    )
+
+
 @asynccontextmanager
 async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Connect, migrate to the newest schema, and wire the stages together."""
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     transport = build_transport(settings, clock)
+    summarizer: Summarizer | None = None
     try:
         await migrate(engine)
-        store = PaperStore(session_factory(engine), clock)
-        source = ArxivSource(
-            transport,
-            feed_url=settings.arxiv_feed_url,
-            api_url=settings.arxiv_api_url,
-            feed_max_items=settings.arxiv_feed_max_items,
-        )
+        sessions = session_factory(engine)
+        store = PaperStore(sessions, clock)
+        source = build_source(settings, transport)
         pipeline = Pipeline(
             source,
             store,
@@ -66,7 +81,19 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             backfill_days=settings.arxiv_backfill_days,
             enrich_batch=settings.arxiv_enrich_batch,
         )
-        yield App(settings, clock, engine, store, transport, source, pipeline)
+        summarizer = Summarizer.from_settings(settings, SummaryStore(sessions, clock), clock)
+        services = Services(
+            settings=settings,
+            clock=clock,
+            papers=store,
+            chats=ChatStore(sessions, clock),
+            feedback=FeedbackStore(sessions, clock),
+            source=source,
+            summaries=summarizer,
+        )
+        yield App(settings, clock, engine, store, transport, source, pipeline, services, build_command_bot(services))
     finally:
+        if summarizer is not None:
+            await summarizer.aclose()
         transport.close()
         await engine.dispose()

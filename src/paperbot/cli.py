@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -28,6 +28,13 @@ from paperbot.query import format_result, search
 from paperbot.query import parse as parse_query
 
 log = logging.getLogger("paperbot")
+
+
+class ChatAdapter(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 _TYPE_LABEL = {
     AnnounceType.NEW: "new",
@@ -166,24 +173,66 @@ async def poll_forever(app: App) -> None:
         await asyncio.sleep(app.settings.poll_interval)
 
 
+NO_PLATFORM = (
+    "paperbot run: no chat platform is configured. Set PAPERBOT_TELEGRAM_TOKEN "
+    "(and/or PAPERBOT_DISCORD_TOKEN), or start it in a terminal to chat in the console "
+    "(or use: paperbot console)."
+)
+
+
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    """Poll arXiv and serve every configured chat platform until SIGTERM or SIGINT."""
+    from paperbot.chat.console import Console
+
+    adapters: list[ChatAdapter] = []
+    if app.settings.telegram_token is not None:
+        from paperbot.chat.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(app.settings, app.commands, app.services.chats))
+    console: Console | None = None
+    if not adapters:
+        if not sys.stdin.isatty():
+            print(NO_PLATFORM, file=sys.stderr)
+            return 2
+        console = Console(app.commands)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     log.info("paperbot %s running; database %s", __version__, app.engine.url.render_as_string(hide_password=True))
-    poller = asyncio.create_task(poll_forever(app), name="poller")
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait({poller, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    log.info("stopping")
-    # Wakes a worker thread waiting out a backoff, so the poll ends now; a batch being
-    # stored is one transaction, committed whole or rolled back whole.
-    app.transport.close()
-    poller.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await poller
-    stopped.cancel()
-    log.info("stopped")
+    started: list[ChatAdapter] = []
+    tasks = {asyncio.create_task(poll_forever(app), name="poller"), asyncio.create_task(stop.wait(), name="stop")}
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+        if console is not None:
+            tasks.add(asyncio.create_task(console.run(), name="console"))
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        log.info("stopping")
+        # Wakes a worker thread waiting out a backoff, so the poll ends now; a batch being
+        # stored is one transaction, committed whole or rolled back whole.
+        app.transport.close()
+        for task in tasks:
+            task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        for adapter in reversed(started):
+            await adapter.stop()
+        log.info("stopped")
+    # A task that died (rather than being stopped) must not pass for a clean exit.
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return 0
+
+
+async def cmd_console(app: App, args: argparse.Namespace) -> int:
+    """A private chat with the bot in the terminal; reads commands from standard input."""
+    from paperbot.chat.console import Console
+
+    await Console(app.commands).run()
     return 0
 
 
@@ -220,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='for example: "sparse autoencoder" cat:cs.LG')
     search.add_argument("--limit", type=int, default=20, help="how many matches to print (default 20)")
     search.set_defaults(handler=cmd_search)
+
+    console = commands.add_parser("console", help="chat with the bot in the terminal (commands from stdin)")
+    console.set_defaults(handler=cmd_console)
     return parser
 
 

@@ -183,6 +183,32 @@ class PaperStore:
         async with self._sessions() as session:
             return [row_to_paper(row) for row in await session.scalars(query)]
 
+    async def announced_recently(self, days: int) -> list[Paper]:
+        """Papers announced as new or cross-listed on the last ``days`` announcement days stored.
+
+        That is what a subscription made then would have delivered; replacements are
+        revisions, not news, and are left out.
+        """
+        recent_days = (
+            select(AnnouncementRow.announced_on)
+            .where(AnnouncementRow.announced_on.is_not(None))
+            .distinct()
+            .order_by(AnnouncementRow.announced_on.desc())
+            .limit(days)
+        )
+        query = (
+            select(PaperRow)
+            .join(AnnouncementRow, AnnouncementRow.arxiv_id == PaperRow.arxiv_id)
+            .where(
+                AnnouncementRow.announced_on.in_(recent_days.scalar_subquery()),
+                AnnouncementRow.announce_type.in_([AnnounceType.NEW, AnnounceType.CROSS]),
+            )
+            .distinct()
+            .order_by(PaperRow.arxiv_id.desc())
+        )
+        async with self._sessions() as session:
+            return [row_to_paper(row) for row in await session.scalars(query)]
+
     async def count(self) -> int:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(PaperRow)) or 0)

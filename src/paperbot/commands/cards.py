@@ -1,0 +1,58 @@
+"""Cards and their buttons, as commands and notifications show them."""
+
+from __future__ import annotations
+
+from paperbot.cards import build_card
+from paperbot.commands.services import Services
+from paperbot.domain import Paper
+from paperbot.messages import Button, Card
+from paperbot.store.chats import Subscription
+from paperbot.summary.facts import facts_of
+
+LABEL_LENGTH = 40
+
+
+def subscription_label(subscription: Subscription) -> str:
+    text = subscription.canonical
+    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
+
+
+async def paper_card(
+    services: Services,
+    paper: Paper,
+    language: str,
+    *,
+    with_abstract: bool = False,
+    why: tuple[str, ...] = (),
+    highlight: tuple[str, ...] = (),
+    subscription_ids: tuple[int, ...] = (),
+) -> Card:
+    summary = await services.summaries.summary_for(paper, language)
+    return build_card(
+        paper,
+        summary.text,
+        venue=facts_of(paper).venue,
+        why=why,
+        highlight=highlight,
+        subscription_ids=subscription_ids,
+        with_abstract=with_abstract,
+    )
+
+
+def card_buttons(card: Card) -> tuple[tuple[Button, ...], ...]:
+    """Abstract (or Hide), PDF, Code; 👍/👎; Unsubscribe from the query that matched."""
+    if card.abstract is None:
+        expand = Button("Abstract", action=f"abs:{card.arxiv_id}", command=f"/paper {card.arxiv_id} --abstract")
+    else:
+        expand = Button("Hide abstract", action=f"card:{card.arxiv_id}")
+    first = [expand, Button("PDF", url=card.pdf_url)]
+    if card.code_url:
+        first.append(Button("Code", url=card.code_url))
+    second = [
+        Button("👍", action=f"fb:+:{card.arxiv_id}", command=f"/like {card.arxiv_id}"),
+        Button("👎", action=f"fb:-:{card.arxiv_id}", command=f"/dislike {card.arxiv_id}"),
+    ]
+    if card.subscription_ids:
+        sub = card.subscription_ids[0]
+        second.append(Button("Unsubscribe", action=f"unsubc:{sub}", command=f"/unsubscribe {sub}"))
+    return (tuple(first), tuple(second))

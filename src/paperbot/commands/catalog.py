@@ -1,0 +1,21 @@
+"""Every command and button of the bot, in the order /help lists them."""
+
+from __future__ import annotations
+
+from paperbot.commands import chat_settings, general, lookup, subscriptions
+from paperbot.commands.base import Action, Command
+from paperbot.commands.bot import CommandBot
+from paperbot.commands.services import Services
+
+ALL_COMMANDS: list[Command] = [
+    *general.COMMANDS[:2],
+    *subscriptions.COMMANDS,
+    *chat_settings.COMMANDS,
+    *lookup.COMMANDS,
+    *general.COMMANDS[2:],
+]
+ALL_ACTIONS: list[Action] = [*subscriptions.ACTIONS, *lookup.ACTIONS, *general.ACTIONS]
+
+
+def build_command_bot(services: Services) -> CommandBot:
+    return CommandBot(services, ALL_COMMANDS, ALL_ACTIONS)

@@ -1,0 +1,24 @@
+"""What command handlers may use; built once in the app and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paperbot.arxiv.source import ArxivSource
+from paperbot.clock import Clock
+from paperbot.config import Settings
+from paperbot.store.chats import ChatStore
+from paperbot.store.feedback import FeedbackStore
+from paperbot.store.papers import PaperStore
+from paperbot.summary.service import Summarizer
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    papers: PaperStore
+    chats: ChatStore
+    feedback: FeedbackStore
+    source: ArxivSource
+    summaries: Summarizer

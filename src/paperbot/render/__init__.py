@@ -1,0 +1,1 @@
+"""Turning neutral replies and cards into each platform's text. Pure functions, no I/O."""

@@ -1,0 +1,125 @@
+"""A running bot for chat tests: real services on SQLite, the fake arXiv, and each front end."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from paperbot.arxiv.feeds import parse_feed
+from paperbot.chat.console import Console
+from paperbot.chat.telegram import TelegramAdapter
+from paperbot.commands.bot import CommandBot
+from paperbot.commands.catalog import build_command_bot
+from paperbot.commands.services import Services
+from paperbot.config import Settings
+from paperbot.store.chats import ChatStore
+from paperbot.store.db import session_factory
+from paperbot.store.feedback import FeedbackStore
+from paperbot.store.papers import PaperStore
+from paperbot.store.summaries import SummaryStore
+from paperbot.summary.service import Summarizer
+from tests.chat.frontends import ConsoleFrontend, Frontend, TelegramFrontend
+from tests.fakes.arxiv_server import FIXTURES, FakeArxiv
+from tests.fakes.clock import FakeClock
+from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.wiring import make_source, make_transport
+
+QUANT_PH = FIXTURES / "rss_quant-ph_2025-04-28_81items.rss.xml"
+
+
+@pytest.fixture
+def backend() -> str:
+    """Chat tests run on SQLite; the stores they use have their own tests on both backends."""
+    return "sqlite"
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    with FakeTelegram(max_long_poll=0.3).limits(enabled=False) as fake:
+        yield fake
+        assert fake.server_errors == []
+
+
+@pytest.fixture
+def settings(fake_arxiv: FakeArxiv, fake_telegram: FakeTelegram) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        arxiv_api_url=fake_arxiv.api_url,
+        arxiv_feed_url=fake_arxiv.feed_url,
+        arxiv_request_interval=0,
+        telegram_token=fake_telegram.token,
+        telegram_api_url=fake_telegram.base_url,
+    )
+
+
+@pytest.fixture
+async def services(engine: AsyncEngine, clock: FakeClock, fake_arxiv: FakeArxiv, settings: Settings) -> Services:
+    sessions = session_factory(engine)
+    papers = PaperStore(sessions, clock)
+    await papers.ingest(parse_feed(QUANT_PH.read_bytes()).announcements, source="fixture")
+    return Services(
+        settings=settings,
+        clock=clock,
+        papers=papers,
+        chats=ChatStore(sessions, clock),
+        feedback=FeedbackStore(sessions, clock),
+        source=make_source(fake_arxiv, make_transport(clock, interval=0, attempts=2)),
+        summaries=Summarizer(SummaryStore(sessions, clock), clock),
+    )
+
+
+@pytest.fixture
+def command_bot(services: Services) -> CommandBot:
+    return build_command_bot(services)
+
+
+class RecordedSleeps(list[float]):
+    """The adapter's waits (for Telegram's retry_after), recorded instead of slept."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> RecordedSleeps:
+    return RecordedSleeps()
+
+
+@pytest.fixture
+async def telegram(
+    command_bot: CommandBot, services: Services, settings: Settings, sleeps: RecordedSleeps
+) -> AsyncIterator[TelegramAdapter]:
+    adapter = TelegramAdapter(settings, command_bot, services.chats, sleep=sleeps)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture(params=["console", "telegram"])
+async def chat(
+    request: pytest.FixtureRequest,
+    command_bot: CommandBot,
+    services: Services,
+    settings: Settings,
+    fake_telegram: FakeTelegram,
+    sleeps: RecordedSleeps,
+) -> AsyncIterator[Frontend]:
+    """A private chat with the bot, on each front end in turn."""
+    if request.param == "console":
+        output = io.StringIO()
+        yield ConsoleFrontend(Console(command_bot, stdin=io.StringIO(), stdout=output), output)
+        return
+    adapter = TelegramAdapter(settings, command_bot, services.chats, sleep=sleeps)
+    await adapter.start()
+    try:
+        yield TelegramFrontend(fake_telegram, adapter)
+    finally:
+        await adapter.stop()
