@@ -10,7 +10,7 @@ ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 
 def test_env_example_documents_every_setting() -> None:
     text = ENV_EXAMPLE.read_text(encoding="utf-8")
-    documented = set(re.findall(r"^#?(PAPERBOT_[A-Z_]+)=", text, flags=re.MULTILINE))
+    documented = set(re.findall(r"^#?(PAPERBOT_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
     expected = {f"PAPERBOT_{name.upper()}" for name in Settings.model_fields}
     assert documented == expected
     lines = text.splitlines()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,10 +18,14 @@ from paperbot.commands.bot import CommandBot
 from paperbot.commands.catalog import build_command_bot
 from paperbot.commands.services import Services
 from paperbot.config import Settings
-from paperbot.pipeline import Pipeline
+from paperbot.delivery import DeliveryWorker, Messenger
+from paperbot.dispatch import Dispatcher
+from paperbot.pacing import Pacer, Sleep
+from paperbot.pipeline import Pipeline, cursor_name
 from paperbot.store.chats import ChatStore
 from paperbot.store.db import create_engine, migrate, session_factory
 from paperbot.store.feedback import FeedbackStore
+from paperbot.store.outbox import Outbox
 from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
 from paperbot.summary.service import Summarizer
@@ -38,6 +44,27 @@ class App:
     pipeline: Pipeline
     services: Services
     commands: CommandBot
+    outbox: Outbox
+    dispatcher: Dispatcher
+
+    def delivery_worker(self, messengers: Mapping[str, Messenger], sleep: Sleep = asyncio.sleep) -> DeliveryWorker:
+        """The outbox drain for the chat platforms running in this process."""
+
+        async def feed_day() -> date | None:
+            cursor = await self.store.cursor(cursor_name(self.pipeline.archives))
+            return cursor.announced_on if cursor else None
+
+        return DeliveryWorker(
+            outbox=self.outbox,
+            chats=self.services.chats,
+            papers=self.store,
+            summaries=self.services.summaries,
+            messengers=messengers,
+            pacer=Pacer.from_settings(self.settings, self.clock, sleep),
+            clock=self.clock,
+            settings=self.settings,
+            feed_day=feed_day,
+        )
 
 
 def build_transport(settings: Settings, clock: Clock) -> ArxivTransport:
@@ -91,7 +118,21 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             source=source,
             summaries=summarizer,
         )
-        yield App(settings, clock, engine, store, transport, source, pipeline, services, build_command_bot(services))
+        outbox = Outbox(sessions, clock, lease=settings.delivery_lease)
+        dispatcher = Dispatcher(store, services.chats, outbox, clock)
+        yield App(
+            settings,
+            clock,
+            engine,
+            store,
+            transport,
+            source,
+            pipeline,
+            services,
+            build_command_bot(services),
+            outbox,
+            dispatcher,
+        )
     finally:
         if summarizer is not None:
             await summarizer.aclose()

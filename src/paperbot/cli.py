@@ -16,16 +16,17 @@ from pydantic import ValidationError
 from paperbot import __version__
 from paperbot.app import App, open_app
 from paperbot.arxiv.api import api_announcement, parse_api_page
-from paperbot.arxiv.calendar import latest_feed_date
 from paperbot.arxiv.feeds import is_announcement_feed, parse_feed, xml_root
 from paperbot.arxiv.ids import parse_arxiv_id
 from paperbot.config import Settings
+from paperbot.delivery import Messenger
 from paperbot.domain import Announcement, AnnounceType, IngestReport, Paper
 from paperbot.errors import PaperbotError
 from paperbot.logs import Redactor, configure_logging
 from paperbot.pipeline import cursor_name
 from paperbot.query import format_result, search
 from paperbot.query import parse as parse_query
+from paperbot.store.models import Platform
 
 log = logging.getLogger("paperbot")
 
@@ -161,16 +162,8 @@ async def cmd_search(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def poll_forever(app: App) -> None:
-    """Poll whenever the newest expected announcement is not stored yet."""
-    while True:
-        cursor = await app.store.cursor(cursor_name(app.pipeline.archives))
-        due = latest_feed_date(app.clock.now())
-        if cursor is None or cursor.announced_on is None or cursor.announced_on < due:
-            await app.pipeline.poll()
-        else:
-            log.debug("announcement of %s already stored; next check in %.0f s", due, app.settings.poll_interval)
-        await asyncio.sleep(app.settings.poll_interval)
+async def _wait_for(event: asyncio.Event) -> object:
+    return await event.wait()
 
 
 NO_PLATFORM = (
@@ -183,18 +176,30 @@ NO_PLATFORM = (
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
     """Poll arXiv and serve every configured chat platform until SIGTERM or SIGINT."""
     from paperbot.chat.console import Console
+    from paperbot.schedule import Scheduler
 
     adapters: list[ChatAdapter] = []
+    messengers: dict[str, Messenger] = {}
     if app.settings.telegram_token is not None:
         from paperbot.chat.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(app.settings, app.commands, app.services.chats))
+        telegram = TelegramAdapter(app.settings, app.commands, app.services.chats)
+        adapters.append(telegram)
+        messengers[Platform.TELEGRAM.value] = telegram
     console: Console | None = None
     if not adapters:
         if not sys.stdin.isatty():
             print(NO_PLATFORM, file=sys.stderr)
             return 2
         console = Console(app.commands)
+        messengers[Platform.CONSOLE.value] = console
+    scheduler = Scheduler(
+        pipeline=app.pipeline,
+        dispatcher=app.dispatcher,
+        worker=app.delivery_worker(messengers),
+        clock=app.clock,
+        settings=app.settings,
+    )
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -202,11 +207,12 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
     log.info("paperbot %s running; database %s", __version__, app.engine.url.render_as_string(hide_password=True))
     started: list[ChatAdapter] = []
-    tasks = {asyncio.create_task(poll_forever(app), name="poller"), asyncio.create_task(stop.wait(), name="stop")}
+    tasks: set[asyncio.Task[object]] = {asyncio.create_task(_wait_for(stop), name="stop")}
     try:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
+        scheduler.start()
         if console is not None:
             tasks.add(asyncio.create_task(console.run(), name="console"))
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -215,6 +221,7 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
         # Wakes a worker thread waiting out a backoff, so the poll ends now; a batch being
         # stored is one transaction, committed whole or rolled back whole.
         app.transport.close()
+        await scheduler.stop()
         for task in tasks:
             task.cancel()
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)

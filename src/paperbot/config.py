@@ -7,6 +7,7 @@ Every setting is ``PAPERBOT_<NAME>``; ``.env.example`` documents each one. Secre
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -64,12 +65,25 @@ class Settings(BaseSettings):
     arxiv_feed_max_items: int = Field(default=2000, ge=1)
     arxiv_backfill_days: int = Field(default=4, ge=1)
     arxiv_enrich_batch: int = Field(default=100, ge=1, le=2000)
+    arxiv_holidays: Annotated[tuple[date, ...], NoDecode] = ()
 
     poll_interval: float = Field(default=1800.0, gt=0)
 
     subscription_quota: int = Field(default=50, ge=1)
     command_rate_limit: int = Field(default=20, ge=1)
     preview_days: int = Field(default=7, ge=1)
+
+    digest_top: int = Field(default=10, ge=1)
+    delivery_interval: float = Field(default=5.0, gt=0)
+    delivery_max_attempts: int = Field(default=5, ge=1)
+    delivery_backoff: float = Field(default=30.0, ge=0)
+    delivery_lease: float = Field(default=120.0, gt=0)
+    delivery_concurrency: int = Field(default=8, ge=1)
+    telegram_rate_global: float = Field(default=30.0, gt=0)
+    telegram_rate_chat: float = Field(default=1.0, gt=0)
+    telegram_rate_group_per_minute: float = Field(default=20.0, gt=0)
+    discord_rate_global: float = Field(default=50.0, gt=0)
+    discord_rate_channel_per_5s: float = Field(default=5.0, gt=0)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
@@ -96,6 +110,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = value.replace("+", ",").replace(" ", ",").split(",")
             return tuple(part.strip() for part in parts if part.strip())
+        return value
+
+    @field_validator("arxiv_holidays", mode="before")
+    @classmethod
+    def _split_holidays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
 
     @field_validator("log_level", mode="before")

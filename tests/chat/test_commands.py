@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from paperbot.commands.services import Services
@@ -114,7 +116,13 @@ async def test_export_then_import_round_trips(chat: Frontend, services: Services
 
 
 async def test_delivery_settings(chat: Frontend, services: Services) -> None:
-    assert "one by one" in (await chat.say("/mode instant")).text
+    assert "each paper as soon as it is announced" in (await chat.say("/mode instant")).text
+    assert "Quiet from 22:00 to 07:00 UTC" in (await chat.say("/quiet 22:00-07:00")).text
+    assert "quiet 22:00-07:00 UTC" in (await chat.say("/list")).text
+    assert "Usage: /quiet" in (await chat.say("/quiet soon")).text
+    assert "No more notices" in (await chat.say("/revisions off")).text
+    assert "weekly digest on Mondays at 08:00 UTC" in (await chat.say("/mode weekly mon")).text
+    await chat.say("/mode instant")
     assert "Usage: /mode instant" in (await chat.say("/mode sometimes")).text
     assert "The digest comes at 07:30 UTC" in (await chat.say("/time 7:30")).text
     assert "Usage: /time HH:MM" in (await chat.say("/time 25:00")).text
@@ -130,6 +138,7 @@ async def test_delivery_settings(chat: Frontend, services: Services) -> None:
     assert recipient.delivery_mode is DeliveryMode.INSTANT
     assert (recipient.digest_time.hour, recipient.digest_time.minute) == (7, 30)
     assert (recipient.timezone, recipient.paused, recipient.language) == ("Asia/Tokyo", False, "de")
+    assert (recipient.quiet_start, recipient.revision_notices, recipient.digest_weekday) == (time(22, 0), False, 0)
 
 
 async def test_paper_card_from_the_store_with_abstract_button(chat: Frontend) -> None:

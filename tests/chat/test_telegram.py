@@ -212,3 +212,61 @@ async def test_webhook_mode_checks_the_secret(
         assert "I follow arXiv for you" in sent[0].plain_text
     finally:
         await adapter.stop()
+
+
+async def test_notification_card_with_unsubscribe_and_digest_on_telegram(
+    adapter: TelegramAdapter, fake_telegram: FakeTelegram, services: Services, engine: object
+) -> None:
+    from datetime import date
+
+    from paperbot.delivery import DeliveryWorker
+    from paperbot.dispatch import Dispatcher
+    from paperbot.domain import AnnounceType
+    from paperbot.pacing import Pacer
+    from paperbot.store.db import session_factory
+    from paperbot.store.outbox import Outbox
+    from tests.fakes.papers import announce, make_paper
+
+    sessions = session_factory(engine)  # type: ignore[arg-type]
+    clock = services.clock
+    outbox = Outbox(sessions, clock)
+    dispatcher = Dispatcher(services.papers, services.chats, outbox, clock)
+
+    async def no_sleep(seconds: float) -> None:
+        clock.advance(seconds)  # type: ignore[attr-defined]
+
+    async def feed_day() -> date | None:
+        return date(2025, 4, 28)
+
+    worker = DeliveryWorker(
+        outbox=outbox,
+        chats=services.chats,
+        papers=services.papers,
+        summaries=services.summaries,
+        messengers={"telegram": adapter},
+        pacer=Pacer.from_settings(services.settings, clock, no_sleep),
+        clock=clock,
+        settings=services.settings,
+        feed_day=feed_day,
+    )
+    await dispatcher.dispatch()
+    chat = TelegramFrontend(fake_telegram, adapter)
+    await chat.say("/mode instant")
+    await chat.say("/subscribe qubit*")
+    paper = make_paper(
+        "2505.00001",
+        title="Qubit <routing> & friends",
+        abstract="We propose qubit routing.",
+        comment="Code: https://github.com/o/r",
+    )
+    await services.papers.ingest([announce(paper, AnnounceType.NEW, complete=True)], source="test")
+    await dispatcher.dispatch()
+    run = await worker.run_once()
+    assert run.papers == 1
+    card = fake_telegram.sent_messages(1001)[-1]
+    assert "Qubit <routing> & friends" in card.plain_text
+    assert "Matched: qubit* (title, abstract)" in card.plain_text
+    labels = [b["text"] for row in card.reply_markup["inline_keyboard"] for b in row]
+    assert labels == ["Abstract", "PDF", "Code", "👍", "👎", "Unsubscribe"]
+    pressed = await chat.press("Unsubscribe")
+    assert pressed.toasts == ["Unsubscribed from qubit*"]

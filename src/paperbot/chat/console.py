@@ -13,6 +13,7 @@ import sys
 from typing import TextIO
 
 from paperbot.commands import CommandBot, Invocation
+from paperbot.messages import Reply
 from paperbot.render.plain import render_reply
 from paperbot.store.models import Platform, RecipientKind
 
@@ -27,6 +28,10 @@ def console_invocation(user: str | None = None) -> Invocation:
 
 
 class Console:
+    """Reads commands, prints replies; also the console's messenger (``send``) for notifications."""
+
+    text_limit = 100_000
+
     def __init__(self, bot: CommandBot, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._bot = bot
         self._in = stdin or sys.stdin
@@ -37,6 +42,10 @@ class Console:
         """Print a reply or a notification, then the prompt again when a person is typing."""
         self._out.write(text.rstrip("\n") + "\n\n")
         self._out.flush()
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """A notification or digest for the local user, printed between replies."""
+        self.show(render_reply(reply))
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()

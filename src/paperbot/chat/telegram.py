@@ -42,7 +42,7 @@ from paperbot.commands.lookup import inline_cards
 from paperbot.config import Settings
 from paperbot.errors import DeliveryError, RateLimited, RecipientUnavailable
 from paperbot.messages import Button, Reply
-from paperbot.render.telegram import TelegramMessage, render_card, render_reply
+from paperbot.render.telegram import MESSAGE_LIMIT, TelegramMessage, render_card, render_reply
 from paperbot.store.chats import ChatStore
 from paperbot.store.models import Platform, RecipientKind
 
@@ -104,6 +104,8 @@ def bot_api_urls(api_url: str | None) -> tuple[str | None, str | None]:
 
 class TelegramAdapter:
     """Translates Telegram updates for the command layer and replies back."""
+
+    text_limit = MESSAGE_LIMIT
 
     def __init__(
         self,

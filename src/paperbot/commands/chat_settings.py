@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 
 from paperbot.commands.base import Command, Context
 from paperbot.messages import Reply
+from paperbot.store.chats import Recipient
 from paperbot.store.models import DeliveryMode
 
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.IGNORECASE)
@@ -53,15 +54,74 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-async def mode(context: Context, args: str) -> Reply:
-    choice = args.strip().lower()
-    modes = {"instant": DeliveryMode.INSTANT, "digest": DeliveryMode.DIGEST, "daily": DeliveryMode.DIGEST}
-    if choice not in modes:
-        return Reply(text="Usage: `/mode instant` (each paper as announced) or `/mode digest` (once a day).")
-    recipient = await context.services.chats.update_settings(context.recipient.id, delivery_mode=modes[choice])
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def describe_delivery(recipient: Recipient) -> str:
+    """``a daily digest at 08:00 Europe/Berlin`` and the like, for replies and /list."""
     if recipient.delivery_mode is DeliveryMode.INSTANT:
-        return Reply(text="Papers will come one by one, as soon as arXiv announces them.")
-    return Reply(text=f"Papers will come as one digest a day at {recipient.digest_time:%H:%M} {recipient.timezone}.")
+        text = "each paper as soon as it is announced"
+        if recipient.quiet_start and recipient.quiet_end:
+            text += f" (quiet {recipient.quiet_start:%H:%M}-{recipient.quiet_end:%H:%M} {recipient.timezone})"
+        return text
+    when = f"{recipient.digest_time:%H:%M} {recipient.timezone}"
+    if recipient.digest_weekday is None:
+        return f"a daily digest at {when}"
+    return f"a weekly digest on {WEEKDAYS[recipient.digest_weekday].capitalize()}s at {when}"
+
+
+async def mode(context: Context, args: str) -> Reply:
+    words = args.strip().lower().split()
+    choice = words[0] if words else ""
+    chats = context.services.chats
+    recipient_id = context.recipient.id
+    if choice == "instant":
+        recipient = await chats.update_settings(recipient_id, delivery_mode=DeliveryMode.INSTANT)
+    elif choice in ("digest", "daily"):
+        recipient = await chats.update_settings(recipient_id, delivery_mode=DeliveryMode.DIGEST, digest_weekday=None)
+    elif choice == "weekly":
+        day = words[1] if len(words) > 1 else "monday"
+        matches = [i for i, name in enumerate(WEEKDAYS) if name.startswith(day[:3])]
+        if len(day) < 3 or not matches:
+            return Reply(text="Usage: `/mode weekly monday` (any weekday).")
+        recipient = await chats.update_settings(
+            recipient_id, delivery_mode=DeliveryMode.DIGEST, digest_weekday=matches[0]
+        )
+    else:
+        return Reply(
+            text="Usage: `/mode instant` (each paper as announced), `/mode digest` (once a day) "
+            "or `/mode weekly monday`."
+        )
+    return Reply(text=f"Papers will come as {describe_delivery(recipient)}.")
+
+
+async def quiet(context: Context, args: str) -> Reply:
+    text = args.strip().lower()
+    chats = context.services.chats
+    if text == "off":
+        await chats.update_settings(context.recipient.id, quiet_hours=None)
+        return Reply(text="No quiet hours: instant papers come whenever they are announced.")
+    start, _, end = text.partition("-")
+    begin, finish = parse_time(start), parse_time(end)
+    if begin is None or finish is None or begin == finish:
+        return Reply(
+            text="Usage: `/quiet 22:00-07:00` (local time; instant papers wait until the end) or `/quiet off`."
+        )
+    recipient = await chats.update_settings(context.recipient.id, quiet_hours=(begin, finish))
+    return Reply(text=f"Quiet from {begin:%H:%M} to {finish:%H:%M} {recipient.timezone}: papers announced then wait.")
+
+
+async def revisions(context: Context, args: str) -> Reply:
+    choice = args.strip().lower()
+    if choice not in ("on", "off"):
+        state = "on" if context.recipient.revision_notices else "off"
+        return Reply(
+            text=f"Usage: `/revisions on|off` (a one-line notice when a paper you got is revised). Now: {state}."
+        )
+    await context.services.chats.update_settings(context.recipient.id, revision_notices=choice == "on")
+    if choice == "on":
+        return Reply(text="You will get a one-line notice when a paper sent here gets a new version.")
+    return Reply(text="No more notices about new versions.")
 
 
 async def set_time(context: Context, args: str) -> Reply:
@@ -107,12 +167,21 @@ async def language(context: Context, args: str) -> Reply:
 COMMANDS = [
     Command(
         "mode",
-        "one message per paper, or a daily digest",
-        "/mode instant|digest",
+        "one message per paper, or a daily or weekly digest",
+        "/mode instant|digest|weekly DAY",
         mode,
-        examples=("/mode digest",),
+        examples=("/mode digest", "/mode weekly monday"),
         changes_chat=True,
     ),
+    Command(
+        "quiet",
+        "hours when instant papers wait",
+        "/quiet HH:MM-HH:MM|off",
+        quiet,
+        examples=("/quiet 22:00-07:00",),
+        changes_chat=True,
+    ),
+    Command("revisions", "a notice when a paper you got is revised", "/revisions on|off", revisions, changes_chat=True),
     Command(
         "time", "when the daily digest comes", "/time HH:MM", set_time, examples=("/time 08:30",), changes_chat=True
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paperbot.commands.base import Action, ActionResult, Command, Context
 from paperbot.commands.cards import subscription_label
+from paperbot.commands.chat_settings import describe_delivery
 from paperbot.errors import PaperbotError
 from paperbot.messages import Button, Reply
 from paperbot.query import QueryError, search
@@ -98,13 +99,9 @@ async def list_subscriptions(context: Context, args: str) -> Reply:
     else:
         lines = [f"**Subscriptions** ({len(subscriptions)} of {quota}):"]
         lines += [f"#{s.id}  `{s.canonical}`" for s in subscriptions]
-    mode = (
-        "each paper as it is announced"
-        if recipient.delivery_mode.value == "instant"
-        else (f"a daily digest at {recipient.digest_time:%H:%M} {recipient.timezone}")
-    )
     lines.append("")
-    lines.append(f"Delivery: {mode}" + (" (paused: /resume)" if recipient.paused else "") + ".")
+    paused = " (paused: /resume)" if recipient.paused else ""
+    lines.append(f"Delivery: {describe_delivery(recipient)}{paused}.")
     return Reply(text="\n".join(lines))
 
 

@@ -1,36 +1,47 @@
-"""The two marks reply texts may use: ``**bold**`` and ```code``` (and fenced blocks)."""
+"""The marks reply texts may use: ``**bold**``, ```code``` (and fenced blocks), ``[label](url)``."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-Kind = Literal["text", "bold", "code", "pre"]
-_MARK = re.compile(r"```(?P<pre>.*?)```|`(?P<code>[^`\n]+)`|\*\*(?P<bold>[^*\n]+)\*\*", re.DOTALL)
+Kind = Literal["text", "bold", "code", "pre", "link"]
+_MARK = re.compile(
+    r"```(?P<pre>.*?)```|`(?P<code>[^`\n]+)`|\*\*(?P<bold>[^*\n]+)\*\*"
+    r"|\[(?P<label>[^\]\n]+)\]\((?P<url>https?://[^\s)]+)\)",
+    re.DOTALL,
+)
 
 
-def spans(text: str) -> list[tuple[Kind, str]]:
-    """Split marked-up text into runs; unmatched marks stay as plain characters."""
-    out: list[tuple[Kind, str]] = []
+def link(label: str, url: str) -> str:
+    """Markup for a link; brackets in the label would end it early, so they become parentheses."""
+    return f"[{label.replace('[', '(').replace(']', ')')}]({url})"
+
+
+def spans(text: str) -> list[tuple[Kind, str, str]]:
+    """Split marked-up text into (kind, text, url) runs; unmatched marks stay as plain characters."""
+    out: list[tuple[Kind, str, str]] = []
     position = 0
     for found in _MARK.finditer(text):
         if found.start() > position:
-            out.append(("text", text[position : found.start()]))
+            out.append(("text", text[position : found.start()], ""))
         if found.group("pre") is not None:
-            out.append(("pre", found.group("pre").strip("\n")))
+            out.append(("pre", found.group("pre").strip("\n"), ""))
         elif found.group("code") is not None:
-            out.append(("code", found.group("code")))
+            out.append(("code", found.group("code"), ""))
+        elif found.group("bold") is not None:
+            out.append(("bold", found.group("bold"), ""))
         else:
-            out.append(("bold", found.group("bold")))
+            out.append(("link", found.group("label"), found.group("url")))
         position = found.end()
     if position < len(text):
-        out.append(("text", text[position:]))
+        out.append(("text", text[position:], ""))
     return out
 
 
 def plain(text: str) -> str:
-    """The text without marks (the console shows code as it is)."""
-    return "".join(run for _, run in spans(text))
+    """The text without marks; a link shows its label (the console adds nothing: no clutter)."""
+    return "".join(run for _, run, _ in spans(text))
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -36,8 +36,10 @@ def _link(url: str, label: str) -> str:
 
 def markup_to_html(text: str) -> str:
     out = []
-    for kind, run in spans(text):
-        if kind == "bold":
+    for kind, run, url in spans(text):
+        if kind == "link":
+            out.append(_link(url, run))
+        elif kind == "bold":
             out.append(f"<b>{_text(run)}</b>")
         elif kind == "code":
             out.append(f"<code>{_text(run)}</code>")

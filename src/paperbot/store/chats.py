@@ -37,6 +37,12 @@ class Recipient:
     active: bool
     inactive_reason: str | None
     created_at: datetime
+    digest_weekday: int | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    revision_notices: bool = True
+    last_digest_at: datetime | None = None
+    digest_late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,13 @@ class Subscription:
     created_by: str | None
     active: bool
     created_at: datetime
+
+
+class Unset:
+    """Marks an argument that was not given, where None means "clear it"."""
+
+
+UNSET = Unset()
 
 
 def _recipient(row: RecipientRow) -> Recipient:
@@ -65,6 +78,12 @@ def _recipient(row: RecipientRow) -> Recipient:
         active=row.active,
         inactive_reason=row.inactive_reason,
         created_at=row.created_at,
+        digest_weekday=row.digest_weekday,
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        revision_notices=row.revision_notices,
+        last_digest_at=row.last_digest_at,
+        digest_late=row.digest_late,
     )
 
 
@@ -120,6 +139,8 @@ class ChatStore:
                             digest_time=time(8, 0),
                             language="en",
                             paused=False,
+                            revision_notices=True,
+                            digest_late=False,
                             active=True,
                             created_at=self._clock.now(),
                         )
@@ -145,6 +166,9 @@ class ChatStore:
         timezone: str | None = None,
         language: str | None = None,
         paused: bool | None = None,
+        digest_weekday: int | Unset | None = UNSET,
+        quiet_hours: tuple[time, time] | Unset | None = UNSET,
+        revision_notices: bool | None = None,
     ) -> Recipient:
         async with self._sessions.begin() as session:
             row = await session.get(RecipientRow, recipient_id)
@@ -160,7 +184,22 @@ class ChatStore:
                 row.language = language
             if paused is not None:
                 row.paused = paused
+            if not isinstance(digest_weekday, Unset):
+                row.digest_weekday = digest_weekday
+            if not isinstance(quiet_hours, Unset):
+                row.quiet_start, row.quiet_end = quiet_hours if quiet_hours else (None, None)
+            if revision_notices is not None:
+                row.revision_notices = revision_notices
             return _recipient(row)
+
+    async def record_digest(self, recipient_id: int, when: datetime, *, late: bool = False) -> None:
+        """The chat got its digest (or the note that there was nothing) at ``when``."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RecipientRow)
+                .where(RecipientRow.id == recipient_id)
+                .values(last_digest_at=when, digest_late=late)
+            )
 
     async def deactivate(self, recipient_id: int, reason: str) -> None:
         """The platform told us we may not write there (blocked, kicked, deleted chat)."""

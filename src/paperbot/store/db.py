@@ -27,6 +27,8 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     # Without this SQLite ignores ON DELETE CASCADE; WAL lets readers run during a write.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL survives a process crash (only power loss may drop the newest commits).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

@@ -135,6 +135,16 @@ class RecipientRow(Base):
     digest_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     language: Mapped[str] = mapped_column(String(16), default="en")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 0 = Monday ... 6 = Sunday for a weekly digest; None for a daily one.
+    digest_weekday: Mapped[int | None] = mapped_column(Integer)
+    # Instant messages that fall between these local times wait until the end.
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    revision_notices: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The last digest said the announcement was late: send its papers as soon as they come.
+    digest_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the last digest (or the note that there was nothing) went out; None: never.
+    last_digest_at: Mapped[datetime | None]
     # False after the platform said we may no longer write there (blocked, kicked, deleted).
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_reason: Mapped[str | None] = mapped_column(Text)
@@ -213,15 +223,15 @@ class SourceCursorRow(Base):
     last_empty_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # For cursors over our own tables (the matcher's: the last announcement id dispatched).
+    position: Mapped[int | None] = mapped_column(Integer)
 
 
 class FeedbackRow(Base):
     """A 👍 (+1) or 👎 (-1) on a paper, per chat and per person: what ranking learns from."""
 
     __tablename__ = "feedback"
-    __table_args__ = (
-        UniqueConstraint("recipient_id", "arxiv_id", "user_id", name="uq_feedback_recipient_paper_user"),
-    )
+    __table_args__ = (UniqueConstraint("recipient_id", "arxiv_id", "user_id", name="uq_feedback_recipient_paper_user"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"), index=True)

@@ -209,6 +209,31 @@ class PaperStore:
         async with self._sessions() as session:
             return [row_to_paper(row) for row in await session.scalars(query)]
 
+    async def announcements_after(self, position: int, *, limit: int) -> list[tuple[int, Announcement]]:
+        """Stored announcements with an id above ``position``, oldest first, with their papers."""
+        query = (
+            select(AnnouncementRow, PaperRow)
+            .join(PaperRow, PaperRow.arxiv_id == AnnouncementRow.arxiv_id)
+            .where(AnnouncementRow.id > position)
+            .order_by(AnnouncementRow.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [
+                (event.id, Announcement(row_to_paper(row), event.announce_type, event.announced_on))
+                for event, row in (await session.execute(query)).all()
+            ]
+
+    async def last_announcement_id(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.coalesce(func.max(AnnouncementRow.id), 0))) or 0)
+
+    async def set_position(self, name: str, position: int) -> None:
+        async with self._sessions.begin() as session:
+            row = await self._cursor_row(session, name)
+            row.position = position
+            row.last_success_at = self._clock.now()
+
     async def count(self) -> int:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(PaperRow)) or 0)

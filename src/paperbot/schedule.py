@@ -1,0 +1,120 @@
+"""One APScheduler for the whole process: polls after announcements, the outbox drain.
+
+The schedule itself lives in the database (cursors, each chat's digest time and last
+digest, the outbox's due times); the jobs only look at it often. So a restart loses
+nothing, a change of /time takes effect at once, and a digest missed while the bot was
+down is sent once on start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from paperbot.arxiv.calendar import EASTERN, latest_feed_date
+from paperbot.clock import Clock
+from paperbot.config import Settings
+from paperbot.delivery import DeliveryWorker
+from paperbot.dispatch import Dispatcher
+from paperbot.pipeline import Pipeline, cursor_name
+
+log = logging.getLogger(__name__)
+
+
+async def poll_if_due(pipeline: Pipeline, dispatcher: Dispatcher, clock: Clock, settings: Settings) -> None:
+    """Poll unless the newest expected announcement is stored; then match what is new."""
+    cursor = await pipeline.store.cursor(cursor_name(pipeline.archives))
+    due = latest_feed_date(clock.now(), settings.arxiv_holidays)
+    if cursor is None or cursor.announced_on is None or cursor.announced_on < due:
+        await pipeline.poll()
+    # Always: announcements stored by an earlier run that died before matching are matched now.
+    await dispatcher.dispatch()
+
+
+class Scheduler:
+    def __init__(
+        self, *, pipeline: Pipeline, dispatcher: Dispatcher, worker: DeliveryWorker, clock: Clock, settings: Settings
+    ) -> None:
+        self._pipeline = pipeline
+        self._dispatcher = dispatcher
+        self._worker = worker
+        self._clock = clock
+        self._settings = settings
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._poll_lock = asyncio.Lock()
+        self._running: set[asyncio.Task[None]] = set()
+
+    def _tracked(self, job: Callable[[], Awaitable[None]], name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await job()
+            except Exception:
+                log.exception("%s failed; it runs again at its next time", name)
+            finally:
+                self._running.discard(task)
+
+        return run
+
+    async def poll(self) -> None:
+        async with self._poll_lock:
+            await poll_if_due(self._pipeline, self._dispatcher, self._clock, self._settings)
+
+    async def deliver(self) -> None:
+        run = await self._worker.run_once()
+        if run.messages:
+            log.info(
+                "delivered %d messages (%d papers, %d digests, %d notes; %d failed, %d dead-lettered)",
+                run.messages,
+                run.papers,
+                run.digests,
+                run.notes,
+                run.failed,
+                run.dead,
+            )
+
+    def start(self) -> None:
+        now = self._clock.now()
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        self._scheduler.add_job(
+            self._tracked(self.poll, "poll"),
+            IntervalTrigger(seconds=self._settings.poll_interval),
+            id="poll",
+            next_run_time=now,
+            **common,
+        )
+        # The feeds are rebuilt around midnight Eastern after each announcement (Sun-Thu 20:00).
+        self._scheduler.add_job(
+            self._tracked(self.poll, "poll"),
+            CronTrigger(day_of_week="mon-fri", hour=0, minute=5, timezone=EASTERN),
+            id="poll-after-announcement",
+            **common,
+        )
+        self._scheduler.add_job(
+            self._tracked(self.deliver, "delivery"),
+            IntervalTrigger(seconds=self._settings.delivery_interval),
+            id="deliver",
+            next_run_time=now,
+            **common,
+        )
+        self._scheduler.start()
+
+    def jobs(self) -> list[tuple[str, str]]:
+        """(job id, next run) for status displays."""
+        return [(job.id, str(job.next_run_time)) for job in self._scheduler.get_jobs()]
+
+    async def stop(self) -> None:
+        """No new runs; the ones in flight are cancelled (their work is transactional)."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)

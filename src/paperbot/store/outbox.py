@@ -1,0 +1,234 @@
+"""The delivery outbox: every message owed to a chat, queued once, claimed, sent, marked.
+
+Sending is claim → send → mark sent. A worker that dies after sending and before
+marking leaves its claim behind; after ``lease`` seconds the claim counts as abandoned
+and the message is sent again, so a crash repeats at most the messages in flight and
+loses none. On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite
+has one writer at a time, which gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from paperbot.clock import Clock
+from paperbot.store.models import DeliveryMode, DeliveryRow, DeliveryStatus, RecipientRow
+
+PAPER = "paper"
+
+
+def revision_kind(version: int) -> str:
+    return f"revision:v{version}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    recipient_id: int
+    arxiv_id: str
+    kind: str
+    subscription_ids: tuple[int, ...]
+    attempts: int
+    queued_at: datetime
+
+    @property
+    def is_revision(self) -> bool:
+        return self.kind.startswith("revision:")
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A message to queue: for this chat, about this paper, because of these subscriptions."""
+
+    recipient_id: int
+    arxiv_id: str
+    kind: str
+    subscription_ids: tuple[int, ...]
+    due_at: datetime
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        recipient_id=row.recipient_id,
+        arxiv_id=row.arxiv_id,
+        kind=row.kind,
+        subscription_ids=tuple(int(s) for s in row.subscription_ids),
+        attempts=row.attempts,
+        queued_at=row.queued_at,
+    )
+
+
+class Outbox:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, lease: float = 300.0) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._lease = timedelta(seconds=lease)
+
+    async def enqueue(self, owed: Sequence[Owed]) -> int:
+        """Queue each (chat, paper, kind) once; a pair queued before is left as it is."""
+        if not owed:
+            return 0
+        now = self._clock.now()
+        values = [
+            {
+                "recipient_id": o.recipient_id,
+                "arxiv_id": o.arxiv_id,
+                "kind": o.kind,
+                "subscription_ids": [str(s) for s in o.subscription_ids],
+                "status": DeliveryStatus.QUEUED,
+                "attempts": 0,
+                "queued_at": now,
+                "due_at": o.due_at,
+            }
+            for o in owed
+        ]
+        async with self._sessions.begin() as session:
+            dialect = (await session.connection()).dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            added = 0
+            for start in range(0, len(values), 500):
+                statement = (
+                    insert(DeliveryRow)
+                    .values(values[start : start + 500])
+                    .on_conflict_do_nothing(index_elements=["recipient_id", "arxiv_id", "kind"])
+                )
+                result = await session.execute(statement)
+                added += max(result.rowcount, 0)  # type: ignore[attr-defined]
+            return added
+
+    def _claimable(self, now: datetime) -> object:
+        return or_(
+            and_(DeliveryRow.status == DeliveryStatus.QUEUED, DeliveryRow.due_at <= now),
+            and_(DeliveryRow.status == DeliveryStatus.SENDING, DeliveryRow.claimed_at < now - self._lease),
+        )
+
+    async def _claim(self, session: AsyncSession, query: object, now: datetime) -> list[Delivery]:
+        rows = list(await session.scalars(query))  # type: ignore[call-overload]
+        for row in rows:
+            row.status = DeliveryStatus.SENDING
+            row.claimed_at = now
+        return [_delivery(row) for row in rows]
+
+    async def claim_instant(self, limit: int) -> list[Delivery]:
+        """Due messages of chats in instant mode (and every revision notice), oldest first."""
+        now = self._clock.now()
+        query = (
+            select(DeliveryRow)
+            .join(RecipientRow, RecipientRow.id == DeliveryRow.recipient_id)
+            .where(
+                self._claimable(now),  # type: ignore[arg-type]
+                RecipientRow.active.is_(True),
+                RecipientRow.paused.is_(False),
+                or_(RecipientRow.delivery_mode == DeliveryMode.INSTANT, DeliveryRow.kind != PAPER),
+            )
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=DeliveryRow)
+        )
+        async with self._sessions.begin() as session:
+            return await self._claim(session, query, now)
+
+    async def claim_for(self, recipient_id: int, *, limit: int = 10_000) -> list[Delivery]:
+        """Every paper queued for one chat, for its digest (whatever their due time)."""
+        now = self._clock.now()
+        query = (
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.kind == PAPER,
+                or_(
+                    and_(DeliveryRow.status == DeliveryStatus.QUEUED, DeliveryRow.due_at <= now),
+                    and_(DeliveryRow.status == DeliveryStatus.SENDING, DeliveryRow.claimed_at < now - self._lease),
+                ),
+            )
+            .order_by(DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._sessions.begin() as session:
+            return await self._claim(session, query, now)
+
+    async def digest_recipients(self) -> list[int]:
+        """Active, unpaused digest chats: the candidates for a digest now."""
+        query = select(RecipientRow.id).where(
+            RecipientRow.delivery_mode == DeliveryMode.DIGEST,
+            RecipientRow.active.is_(True),
+            RecipientRow.paused.is_(False),
+        )
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
+    async def mark_sent(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(list(ids)))
+                .values(status=DeliveryStatus.SENT, sent_at=self._clock.now(), last_error=None)
+            )
+
+    async def release(self, ids: Sequence[int], *, due_at: datetime, error: str | None = None) -> None:
+        """Back to the queue without counting a try (rate limited, chat unavailable, shutdown)."""
+        if not ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(list(ids)))
+                .values(status=DeliveryStatus.QUEUED, due_at=due_at, claimed_at=None, last_error=error)
+            )
+
+    async def fail(self, ids: Sequence[int], error: str, *, max_attempts: int, backoff: float) -> list[int]:
+        """Count a failed try; retry later with backoff, or dead-letter after ``max_attempts``.
+
+        Returns the ids that were dead-lettered.
+        """
+        dead: list[int] = []
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            for row in await session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(list(ids)))):
+                row.attempts += 1
+                row.last_error = error[:2000]
+                row.claimed_at = None
+                if row.attempts >= max_attempts:
+                    row.status = DeliveryStatus.DEAD
+                    dead.append(row.id)
+                else:
+                    row.status = DeliveryStatus.QUEUED
+                    row.due_at = now + timedelta(seconds=backoff * 2 ** (row.attempts - 1))
+        return dead
+
+    async def sent_to(self, arxiv_id: str) -> list[int]:
+        """Chats that received this paper (for revision notices)."""
+        query = select(DeliveryRow.recipient_id).where(
+            DeliveryRow.arxiv_id == arxiv_id, DeliveryRow.kind == PAPER, DeliveryRow.status == DeliveryStatus.SENT
+        )
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
+    async def counts(self) -> dict[DeliveryStatus, int]:
+        query = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+        async with self._sessions() as session:
+            found = dict.fromkeys(DeliveryStatus, 0)
+            for status, number in (await session.execute(query)).all():
+                found[status] = int(number)
+            return found
+
+    async def dead_letters(self, limit: int = 20) -> list[tuple[Delivery, str | None]]:
+        query = (
+            select(DeliveryRow)
+            .where(DeliveryRow.status == DeliveryStatus.DEAD)
+            .order_by(DeliveryRow.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [(_delivery(row), row.last_error) for row in await session.scalars(query)]
