@@ -120,7 +120,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         )
         outbox = Outbox(sessions, clock, lease=settings.delivery_lease)
         dispatcher = Dispatcher(store, services.chats, outbox, clock)
-        yield App(
+        app = App(
             settings,
             clock,
             engine,
@@ -133,6 +133,14 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             outbox,
             dispatcher,
         )
+
+        async def status_report() -> str:
+            from paperbot.status import collect_status, render_status  # status reads the whole app
+
+            return render_status(await collect_status(app))
+
+        services.status_report = status_report
+        yield app
     finally:
         if summarizer is not None:
             await summarizer.aclose()

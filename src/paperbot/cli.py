@@ -235,6 +235,14 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_status(app: App, args: argparse.Namespace) -> int:
+    from paperbot.status import collect_status, render_status
+
+    status = await collect_status(app)
+    print(status.to_json() if args.json else render_status(status))
+    return 0
+
+
 async def cmd_console(app: App, args: argparse.Namespace) -> int:
     """A private chat with the bot in the terminal; reads commands from standard input."""
     from paperbot.chat.console import Console
@@ -276,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='for example: "sparse autoencoder" cat:cs.LG')
     search.add_argument("--limit", type=int, default=20, help="how many matches to print (default 20)")
     search.set_defaults(handler=cmd_search)
+
+    status = commands.add_parser("status", help="polls, chats, outbox and schedule, for the operator")
+    status.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    status.set_defaults(handler=cmd_status)
 
     console = commands.add_parser("console", help="chat with the bot in the terminal (commands from stdin)")
     console.set_defaults(handler=cmd_console)

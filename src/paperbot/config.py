@@ -69,6 +69,7 @@ class Settings(BaseSettings):
 
     poll_interval: float = Field(default=1800.0, gt=0)
 
+    operators: Annotated[tuple[str, ...], NoDecode] = ()
     subscription_quota: int = Field(default=50, ge=1)
     command_rate_limit: int = Field(default=20, ge=1)
     preview_days: int = Field(default=7, ge=1)
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=200, ge=16)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    http_host: str = "127.0.0.1"
+    health_max_poll_age: float = Field(default=6 * 3600.0, gt=0)
 
     @field_validator("arxiv_archives", mode="before")
     @classmethod
@@ -110,6 +115,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = value.replace("+", ",").replace(" ", ",").split(",")
             return tuple(part.strip() for part in parts if part.strip())
+        return value
+
+    @field_validator("operators", mode="before")
+    @classmethod
+    def _split_operators(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
 
     @field_validator("arxiv_holidays", mode="before")

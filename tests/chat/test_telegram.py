@@ -270,3 +270,16 @@ async def test_notification_card_with_unsubscribe_and_digest_on_telegram(
     assert labels == ["Abstract", "PDF", "Code", "👍", "👎", "Unsubscribe"]
     pressed = await chat.press("Unsubscribe")
     assert pressed.toasts == ["Unsubscribed from qubit*"]
+
+
+async def test_status_command_only_for_operators(
+    adapter: TelegramAdapter, fake_telegram: FakeTelegram, services: Services
+) -> None:
+    async def report() -> str:
+        return "paperbot status at now"
+
+    services.status_report = report
+    chat = TelegramFrontend(fake_telegram, adapter)
+    assert "for the bot's operators" in (await chat.say("/status")).text
+    services.settings.operators = ("telegram:1001",)
+    assert "paperbot status at now" in (await chat.say("/status")).text

@@ -98,12 +98,23 @@ async def feedback_button(context: Context, args: list[str]) -> ActionResult:
     return ActionResult(toast=await _rate(context, ":".join(args[1:]), +1 if args[0] == "+" else -1))
 
 
+async def status(context: Context, args: str) -> Reply:
+    invocation = context.invocation
+    operators = context.services.settings.operators
+    allowed = invocation.platform.value == "console" or f"{invocation.platform.value}:{invocation.user_id}" in operators
+    report = context.services.status_report
+    if not allowed or report is None:
+        return Reply(text="/status is for the bot's operators (PAPERBOT_OPERATORS).")
+    return Reply(text=f"```{await report()}```")
+
+
 COMMANDS = [
     Command("start", "what this bot does, with examples", "/start", start),
     Command("help", "every command, and the query language", "/help [COMMAND]", help_command),
     Command("like", "👍 a paper: more like it", "/like ID", like, examples=("/like 2505.14687",)),
     Command("dislike", "👎 a paper: less like it", "/dislike ID", dislike),
     Command("forget", "delete everything stored about this chat", "/forget", forget, changes_chat=True),
+    Command("status", "for operators: polls, chats, outbox, schedule", "/status", status),
 ]
 
 ACTIONS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from paperbot.arxiv.source import ArxivSource
@@ -22,3 +23,5 @@ class Services:
     feedback: FeedbackStore
     source: ArxivSource
     summaries: Summarizer
+    # Set by the app once everything exists: the operator's status text (see paperbot.status).
+    status_report: Callable[[], Awaitable[str]] | None = None

@@ -307,6 +307,29 @@ class ChatStore:
         async with self._sessions() as session:
             return [(_subscription(s), _recipient(r)) for s, r in (await session.execute(query)).all()]
 
+    async def platform_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per platform: (active chats, inactive chats, active subscriptions)."""
+        chats = select(RecipientRow.platform, RecipientRow.active, func.count()).group_by(
+            RecipientRow.platform, RecipientRow.active
+        )
+        subscriptions = (
+            select(RecipientRow.platform, func.count())
+            .join(SubscriptionRow, SubscriptionRow.recipient_id == RecipientRow.id)
+            .where(SubscriptionRow.active.is_(True))
+            .group_by(RecipientRow.platform)
+        )
+        found: dict[str, list[int]] = {}
+        async with self._sessions() as session:
+            for platform, active, number in (await session.execute(chats)).all():
+                found.setdefault(platform.value, [0, 0, 0])[0 if active else 1] += int(number)
+            for platform, number in (await session.execute(subscriptions)).all():
+                found.setdefault(platform.value, [0, 0, 0])[2] = int(number)
+        return {platform: (a, b, c) for platform, (a, b, c) in sorted(found.items())}
+
+    async def all_recipients(self) -> list[Recipient]:
+        async with self._sessions() as session:
+            return [_recipient(row) for row in await session.scalars(select(RecipientRow).order_by(RecipientRow.id))]
+
     async def recipients(self, ids: Sequence[int]) -> dict[int, Recipient]:
         if not ids:
             return {}

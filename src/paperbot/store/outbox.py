@@ -223,6 +223,24 @@ class Outbox:
                 found[status] = int(number)
             return found
 
+    async def summary(self, since: datetime) -> dict[str, int]:
+        """Queued, in flight, retrying (queued after a failed try), sent since ``since``, dead."""
+        async with self._sessions() as session:
+            counts = await self.counts()
+            retrying = await session.scalar(
+                select(func.count()).where(DeliveryRow.status == DeliveryStatus.QUEUED, DeliveryRow.attempts > 0)
+            )
+            sent = await session.scalar(
+                select(func.count()).where(DeliveryRow.status == DeliveryStatus.SENT, DeliveryRow.sent_at >= since)
+            )
+        return {
+            "queued": counts[DeliveryStatus.QUEUED],
+            "sending": counts[DeliveryStatus.SENDING],
+            "retrying": int(retrying or 0),
+            "sent_today": int(sent or 0),
+            "dead": counts[DeliveryStatus.DEAD],
+        }
+
     async def dead_letters(self, limit: int = 20) -> list[tuple[Delivery, str | None]]:
         query = (
             select(DeliveryRow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -233,6 +233,11 @@ class PaperStore:
             row = await self._cursor_row(session, name)
             row.position = position
             row.last_success_at = self._clock.now()
+
+    async def count_stored_since(self, since: datetime) -> int:
+        async with self._sessions() as session:
+            query = select(func.count()).select_from(PaperRow).where(PaperRow.stored_at >= since)
+            return int(await session.scalar(query) or 0)
 
     async def count(self) -> int:
         async with self._sessions() as session:
