@@ -41,13 +41,18 @@ RUN groupadd --gid 10001 paperbot \
 
 # SQLite in the data volume unless the environment says otherwise
 # (bot/compose.yaml points it at PostgreSQL).
-ENV PAPERBOT_DATABASE_URL=sqlite+aiosqlite:////data/paperbot.db
+ENV PAPERBOT_DATABASE_URL=sqlite+aiosqlite:////data/paperbot.db \
+    PAPERBOT_HTTP_HOST=0.0.0.0 \
+    PAPERBOT_HTTP_PORT=9090
+EXPOSE 9090
 
 WORKDIR /app
 VOLUME ["/data"]
 USER paperbot
 
-# No HEALTHCHECK yet: it comes with the HTTP /healthz endpoint.
+# /healthz answers 503 when the database, the scheduler or the polls are in trouble.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PAPERBOT_HTTP_PORT', '9090'), timeout=8)"
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["paperbot"]
 CMD ["run"]

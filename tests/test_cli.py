@@ -281,3 +281,46 @@ def test_console_reads_commands_from_a_pipe(cli_env: dict[str, str]) -> None:
     assert "#1  qubit" in result.stdout
     assert "Statistical noise enhances quantumness benefits" in result.stdout
     assert "paperbot>" not in result.stdout, "no prompt when input is not a terminal"
+
+
+def test_run_serves_healthz_and_metrics(
+    cli_env: dict[str, str], fake_arxiv: FakeArxiv, fake_telegram: FakeTelegram
+) -> None:
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fake_arxiv.serve_fixture_feed("quant-ph", QUANT_PH.name)
+    env = {
+        **os.environ,
+        **cli_env,
+        "PAPERBOT_ARXIV_ARCHIVES": "quant-ph",
+        "PAPERBOT_TELEGRAM_TOKEN": fake_telegram.token,
+        "PAPERBOT_TELEGRAM_API_URL": fake_telegram.base_url,
+        "PAPERBOT_HTTP_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperbot.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        metrics = ""
+        deadline = time.monotonic() + 30
+        while 'paperbot_polls_total{result="ok"} 1.0' not in metrics and time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.TransportError:
+                continue
+        assert 'paperbot_polls_total{result="ok"} 1.0' in metrics
+        assert 'paperbot_papers_stored_total{announce_type="new"} 40.0' in metrics
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=30)
+    assert process.returncode == 0, rest

@@ -20,11 +20,13 @@ from paperbot.commands.services import Services
 from paperbot.config import Settings
 from paperbot.delivery import DeliveryWorker, Messenger
 from paperbot.dispatch import Dispatcher
+from paperbot.metrics import Metrics
 from paperbot.pacing import Pacer, Sleep
 from paperbot.pipeline import Pipeline, cursor_name
 from paperbot.store.chats import ChatStore
 from paperbot.store.db import create_engine, migrate, session_factory
 from paperbot.store.feedback import FeedbackStore
+from paperbot.store.models import DeliveryStatus
 from paperbot.store.outbox import Outbox
 from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
@@ -46,6 +48,7 @@ class App:
     commands: CommandBot
     outbox: Outbox
     dispatcher: Dispatcher
+    metrics: Metrics
 
     def delivery_worker(self, messengers: Mapping[str, Messenger], sleep: Sleep = asyncio.sleep) -> DeliveryWorker:
         """The outbox drain for the chat platforms running in this process."""
@@ -64,7 +67,14 @@ class App:
             clock=self.clock,
             settings=self.settings,
             feed_day=feed_day,
+            metrics=self.metrics,
         )
+
+
+async def _depth(outbox: Outbox) -> dict[str, int]:
+    """Messages not yet sent, by status (sent ones only grow and say nothing of depth)."""
+    counts = await outbox.counts()
+    return {status.value: count for status, count in counts.items() if status is not DeliveryStatus.SENT}
 
 
 def build_transport(settings: Settings, clock: Clock) -> ArxivTransport:
@@ -99,6 +109,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
     try:
         await migrate(engine)
         sessions = session_factory(engine)
+        metrics = Metrics()
         store = PaperStore(sessions, clock)
         source = build_source(settings, transport)
         pipeline = Pipeline(
@@ -107,6 +118,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             archives=settings.arxiv_archives,
             backfill_days=settings.arxiv_backfill_days,
             enrich_batch=settings.arxiv_enrich_batch,
+            metrics=metrics,
         )
         summarizer = Summarizer.from_settings(settings, SummaryStore(sessions, clock), clock)
         services = Services(
@@ -119,7 +131,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             summaries=summarizer,
         )
         outbox = Outbox(sessions, clock, lease=settings.delivery_lease)
-        dispatcher = Dispatcher(store, services.chats, outbox, clock)
+        dispatcher = Dispatcher(store, services.chats, outbox, clock, metrics)
+        metrics.outbox_depth_from(lambda: _depth(outbox))
         app = App(
             settings,
             clock,
@@ -132,6 +145,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             build_command_bot(services),
             outbox,
             dispatcher,
+            metrics,
         )
 
         async def status_report() -> str:

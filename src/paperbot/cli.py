@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -22,10 +23,11 @@ from paperbot.config import Settings
 from paperbot.delivery import Messenger
 from paperbot.domain import Announcement, AnnounceType, IngestReport, Paper
 from paperbot.errors import PaperbotError
-from paperbot.logs import Redactor, configure_logging
+from paperbot.logs import Redactor, configure_logging, settings_secrets
 from paperbot.pipeline import cursor_name
 from paperbot.query import format_result, search
 from paperbot.query import parse as parse_query
+from paperbot.schedule import Scheduler
 from paperbot.store.models import Platform
 
 log = logging.getLogger("paperbot")
@@ -162,6 +164,32 @@ async def cmd_search(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def _health_server(app: App, scheduler: Scheduler) -> ChatAdapter | None:
+    """/healthz and /metrics on PAPERBOT_HTTP_PORT, when it is set."""
+    settings = app.settings
+    if settings.http_port is None:
+        return None
+    from datetime import timedelta
+
+    from paperbot.health import HealthChecks, HealthServer, database_ping
+
+    async def scheduler_running() -> bool:
+        return scheduler.running
+
+    async def last_poll() -> datetime | None:
+        return scheduler.last_poll_ok
+
+    checks = HealthChecks(
+        database=database_ping(app.engine),
+        scheduler_running=scheduler_running,
+        last_poll_success=last_poll,
+        max_poll_age=timedelta(seconds=settings.health_max_poll_age),
+        clock=app.clock,
+    )
+    redact = Redactor(settings_secrets(settings))
+    return HealthServer(app.metrics, checks, settings.http_host, settings.http_port, redact=redact)
+
+
 async def _wait_for(event: asyncio.Event) -> object:
     return await event.wait()
 
@@ -176,7 +204,6 @@ NO_PLATFORM = (
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
     """Poll arXiv and serve every configured chat platform until SIGTERM or SIGINT."""
     from paperbot.chat.console import Console
-    from paperbot.schedule import Scheduler
 
     adapters: list[ChatAdapter] = []
     messengers: dict[str, Messenger] = {}
@@ -206,6 +233,9 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     log.info("paperbot %s running; database %s", __version__, app.engine.url.render_as_string(hide_password=True))
+    health = _health_server(app, scheduler)
+    if health is not None:
+        adapters.insert(0, health)
     started: list[ChatAdapter] = []
     tasks: set[asyncio.Task[object]] = {asyncio.create_task(_wait_for(stop), name="stop")}
     try:

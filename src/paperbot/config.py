@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     discord_token: SecretStr | None = None
+    discord_dev_guild_id: int | None = None
+    discord_shard_count: int = Field(default=1, ge=1)
 
     llm_base_url: str | None = None
     llm_model: str | None = None

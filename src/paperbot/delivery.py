@@ -23,6 +23,7 @@ from paperbot.digest import DigestItem, build_digest
 from paperbot.domain import Paper
 from paperbot.errors import DeliveryError, RateLimited, RecipientUnavailable
 from paperbot.messages import Card, Reply
+from paperbot.metrics import Metrics
 from paperbot.pacing import Pacer
 from paperbot.query import QueryError, match
 from paperbot.slots import digest_due, zone_of
@@ -89,7 +90,9 @@ class DeliveryWorker:
         clock: Clock,
         settings: Settings,
         feed_day: FeedDay,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._outbox = outbox
         self._chats = chats
         self._papers = papers
@@ -118,14 +121,20 @@ class DeliveryWorker:
             await self._outbox.release(ids, due_at=now + UNAVAILABLE_RETRY, error="platform not running")
             return False
         await self._pacer.wait(recipient.platform, recipient.external_id, recipient.kind)
+        platform = recipient.platform.value
+        context = {"chat": f"{platform}:{recipient.external_id}", "platform": platform}
+        started = self._clock.monotonic()
         try:
             await messenger.send(recipient.external_id, reply)
         except RecipientUnavailable as err:
             # The adapter paused the chat; its messages wait for it to come back.
             await self._outbox.release(ids, due_at=now + UNAVAILABLE_RETRY, error=str(err))
+            self._count(platform, "deferred")
+            log.info("chat unavailable, its messages wait: %s", err, extra=context)
             return False
         except RateLimited as err:
             await self._outbox.release(ids, due_at=now + timedelta(seconds=err.retry_after), error=str(err))
+            self._count(platform, "deferred")
             return False
         except DeliveryError as err:
             run.failed += 1
@@ -136,11 +145,17 @@ class DeliveryWorker:
                 backoff=self._settings.delivery_backoff,
             )
             run.dead += len(dead)
-            log.warning("delivery to %s %s failed: %s", recipient.platform, recipient.external_id, err)
+            self._count(platform, "dead" if dead else "failed")
+            log.warning("delivery failed: %s", err, extra=context)
             return False
         await self._outbox.mark_sent(ids)
+        self._count(platform, "sent", self._clock.monotonic() - started)
         run.messages += 1
         return True
+
+    def _count(self, platform: str, result: str, seconds: float | None = None) -> None:
+        if self._metrics is not None:
+            self._metrics.message(platform, result, seconds)
 
     # -- instant ------------------------------------------------------------------------
 

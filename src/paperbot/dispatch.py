@@ -14,6 +14,7 @@ from datetime import datetime
 
 from paperbot.clock import Clock
 from paperbot.domain import Announcement
+from paperbot.metrics import Metrics
 from paperbot.query import QueryError, SubscriptionIndex, analyse
 from paperbot.query import parse as parse_query
 from paperbot.slots import quiet_until
@@ -38,7 +39,10 @@ class DispatchReport:
 
 
 class Dispatcher:
-    def __init__(self, papers: PaperStore, chats: ChatStore, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self, papers: PaperStore, chats: ChatStore, outbox: Outbox, clock: Clock, metrics: Metrics | None = None
+    ) -> None:
+        self._metrics = metrics
         self._papers = papers
         self._chats = chats
         self._outbox = outbox
@@ -80,6 +84,8 @@ class Dispatcher:
                 return report
             owed = await self._owed(batch, index, owners, report)
             report.queued += await self._outbox.enqueue(owed)
+            if self._metrics is not None:
+                self._metrics.matched(report.matches)
             position = batch[-1][0]
             await self._papers.set_position(CURSOR, position)
             log.info(

@@ -17,6 +17,7 @@ from paperbot.arxiv.calendar import missed_feed_days
 from paperbot.arxiv.source import ArxivSource
 from paperbot.domain import IngestReport
 from paperbot.errors import SourceError
+from paperbot.metrics import Metrics
 from paperbot.store.papers import PaperStore
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,14 @@ class Pipeline:
         archives: Sequence[str] = (),
         backfill_days: int = 4,
         enrich_batch: int = 100,
+        metrics: Metrics | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.archives = tuple(archives) or all_archives()
         self.backfill_days = backfill_days
         self.enrich_batch = enrich_batch
+        self.metrics = metrics
 
     async def poll(
         self,
@@ -92,11 +95,18 @@ class Pipeline:
                     outcome.report.add(await self._backfill(group, last, outcome.announced_on))
         except SourceError as err:
             outcome.error = str(err)
-            log.error("poll of %s failed, will retry: %s", name, err)
+            log.error("poll of %s failed, will retry: %s", name, err, extra={"source": name})
             await self.store.record_poll_failure(name, str(err))
+            if self.metrics is not None:
+                self.metrics.poll("failed")
+                self.metrics.fetch_error(type(err.__cause__ or err).__name__)
             return outcome
         # Only now, with the day's papers (and any gap) committed, may the cursor move.
         await self.store.record_poll_success(name, outcome.announced_on)
+        if self.metrics is not None:
+            self.metrics.poll("empty" if outcome.no_announcement else "ok")
+            for kind, count in outcome.report.by_type.items():
+                self.metrics.stored(kind.value, count)
         if outcome.no_announcement:
             log.info("%s: no announcement in the feed (weekend or holiday)", name)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -27,14 +27,19 @@ from paperbot.pipeline import Pipeline, cursor_name
 log = logging.getLogger(__name__)
 
 
-async def poll_if_due(pipeline: Pipeline, dispatcher: Dispatcher, clock: Clock, settings: Settings) -> None:
-    """Poll unless the newest expected announcement is stored; then match what is new."""
+async def poll_if_due(pipeline: Pipeline, dispatcher: Dispatcher, clock: Clock, settings: Settings) -> bool:
+    """Poll unless the newest expected announcement is stored; then match what is new.
+
+    True when the source is in order: polled well, or nothing was due (a weekend).
+    """
     cursor = await pipeline.store.cursor(cursor_name(pipeline.archives))
     due = latest_feed_date(clock.now(), settings.arxiv_holidays)
+    healthy = True
     if cursor is None or cursor.announced_on is None or cursor.announced_on < due:
-        await pipeline.poll()
+        healthy = (await pipeline.poll()).error is None
     # Always: announcements stored by an earlier run that died before matching are matched now.
     await dispatcher.dispatch()
+    return healthy
 
 
 class Scheduler:
@@ -49,6 +54,7 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._poll_lock = asyncio.Lock()
         self._running: set[asyncio.Task[None]] = set()
+        self.last_poll_ok: datetime | None = None
 
     def _tracked(self, job: Callable[[], Awaitable[None]], name: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -66,7 +72,12 @@ class Scheduler:
 
     async def poll(self) -> None:
         async with self._poll_lock:
-            await poll_if_due(self._pipeline, self._dispatcher, self._clock, self._settings)
+            if await poll_if_due(self._pipeline, self._dispatcher, self._clock, self._settings):
+                self.last_poll_ok = self._clock.now()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     async def deliver(self) -> None:
         run = await self._worker.run_once()
