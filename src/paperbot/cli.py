@@ -213,6 +213,12 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
         telegram = TelegramAdapter(app.settings, app.commands, app.services.chats)
         adapters.append(telegram)
         messengers[Platform.TELEGRAM.value] = telegram
+    if app.settings.discord_token is not None:
+        from paperbot.chat.discord import DiscordAdapter
+
+        discord_adapter = DiscordAdapter(app.settings, app.commands, app.services.chats)
+        adapters.append(discord_adapter)
+        messengers[Platform.DISCORD.value] = discord_adapter
     console: Console | None = None
     if not adapters:
         if not sys.stdin.isatty():

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+import simcord
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paperbot.arxiv.feeds import parse_feed
 from paperbot.chat.console import Console
+from paperbot.chat.discord import DiscordAdapter
 from paperbot.chat.telegram import TelegramAdapter
 from paperbot.commands.bot import CommandBot
 from paperbot.commands.catalog import build_command_bot
@@ -21,7 +25,7 @@ from paperbot.store.feedback import FeedbackStore
 from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
 from paperbot.summary.service import Summarizer
-from tests.chat.frontends import ConsoleFrontend, Frontend, TelegramFrontend
+from tests.chat.frontends import ConsoleFrontend, DiscordFrontend, Frontend, TelegramFrontend
 from tests.fakes.arxiv_server import FIXTURES, FakeArxiv
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_server import FakeTelegram
@@ -103,7 +107,34 @@ async def telegram(
     await adapter.stop()
 
 
-@pytest.fixture(params=["console", "telegram"])
+def discord_settings(settings: Settings, **changes: object) -> Settings:
+    """The settings with a Discord token (simcord accepts any) and any other changes."""
+    return settings.model_copy(update={"discord_token": SecretStr("simcord-token"), **changes})
+
+
+@asynccontextmanager
+async def running_discord(
+    settings: Settings, command_bot: CommandBot, services: Services, sleeps: RecordedSleeps, **changes: object
+) -> AsyncIterator[tuple[simcord.Env, DiscordAdapter]]:
+    """A DiscordAdapter logged in to simcord's in-process Discord (commands synced, buttons registered).
+
+    simcord stands in for the gateway and the REST API, so it logs the client in itself
+    (``setup_hook`` runs as in ``start``); ``stop`` then closes the client as in production.
+    ``changes`` are settings (``discord_shard_count=2``). Errors the bot swallowed fail
+    the test at the end.
+    """
+    adapter = DiscordAdapter(discord_settings(settings, **changes), command_bot, services.chats, sleep=sleeps)
+    env = simcord.Env(adapter.client)
+    await env.start()
+    try:
+        yield env, adapter
+    finally:
+        await adapter.stop()
+        await env.shutdown()
+    env.raise_errors()
+
+
+@pytest.fixture(params=["console", "telegram", "discord"])
 async def chat(
     request: pytest.FixtureRequest,
     command_bot: CommandBot,
@@ -116,6 +147,10 @@ async def chat(
     if request.param == "console":
         output = io.StringIO()
         yield ConsoleFrontend(Console(command_bot, stdin=io.StringIO(), stdout=output), output)
+        return
+    if request.param == "discord":
+        async with running_discord(settings, command_bot, services, sleeps) as (env, discord_adapter):
+            yield DiscordFrontend(env, discord_adapter, env.create_user("ada"))
         return
     adapter = TelegramAdapter(settings, command_bot, services.chats, sleep=sleeps)
     await adapter.start()

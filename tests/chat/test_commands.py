@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 
 from paperbot.commands.services import Services
-from paperbot.store.models import DeliveryMode, Platform
+from paperbot.store.models import DeliveryMode
 from tests.chat.frontends import Frontend
 from tests.fakes.arxiv_server import FakeArxiv, Fault
 from tests.fakes.clock import FakeClock
@@ -15,9 +15,7 @@ from tests.fakes.papers import make_paper
 
 
 async def _recipient(services: Services, chat: Frontend):  # type: ignore[no-untyped-def]
-    platform = Platform.CONSOLE if chat.name == "console" else Platform.TELEGRAM
-    external = "local" if chat.name == "console" else "1001"
-    found = await services.chats.find(platform, external)
+    found = await services.chats.find(chat.platform, chat.external_id)
     assert found is not None
     return found
 
@@ -207,14 +205,12 @@ async def test_like_dislike_and_feedback_buttons(chat: Frontend, services: Servi
 
 async def test_forget_asks_first_then_deletes_everything(chat: Frontend, services: Services) -> None:
     await chat.say("/subscribe qubit")
+    assert await services.chats.find(chat.platform, chat.external_id) is not None
     asked = await chat.say("/forget")
     assert "Delete everything stored about this chat" in asked.text
     done = await chat.press("Yes, forget this chat")
     assert "nothing about this chat is stored any more" in done.text
-    platform = Platform.CONSOLE if chat.name == "console" else Platform.TELEGRAM
-    external = "local" if chat.name == "console" else "1001"
-    gone = await services.chats.find(platform, external)
-    assert gone is None
+    assert await services.chats.find(chat.platform, chat.external_id) is None
 
 
 async def test_commands_per_minute_are_limited(chat: Frontend, services: Services, clock: FakeClock) -> None:
