@@ -52,6 +52,49 @@ def test_index_answers_like_the_naive_loop(index):
         assert dict(index.match(target)) == naive(SUBSCRIPTIONS, target)
 
 
+def test_compacting_keeps_the_answers_and_the_shared_matches(index):
+    targets = (DIFFUSION, STATISTICS)
+    before = [dict(index.match(target)) for target in targets]
+    index.compact()
+    assert [dict(index.match(target)) for target in targets] == before
+    found = dict(index.match(DIFFUSION))
+    assert found[1] is found[16]
+    assert index.query_of(1) == parse(SUBSCRIPTIONS[1])
+    assert index.remove(16) and index.remove(1)
+    index.add(21, "efficient diffusion models")
+    assert sorted(sub for sub in dict(index.match(DIFFUSION)) if sub in (1, 16, 21)) == [21]
+
+
+def test_changes_after_matching_are_seen_by_the_next_match(index):
+    # Matching remembers which queries the paper's words lead to; changes must not
+    # be answered from that memory.
+    subscriptions = dict(SUBSCRIPTIONS)
+    assert dict(index.match(DIFFUSION)) == naive(subscriptions, DIFFUSION)
+    for sub, query in ((30, "models"), (31, "diffus*"), (32, "abs:efficient"), (33, "ti:bridg*")):
+        index.add(sub, query)
+        subscriptions[sub] = query
+        assert dict(index.match(DIFFUSION)) == naive(subscriptions, DIFFUSION)
+    for sub in (2, 11, 12, 30, 31):
+        index.remove(sub)
+        del subscriptions[sub]
+        assert dict(index.match(DIFFUSION)) == naive(subscriptions, DIFFUSION)
+    index.compact()
+    assert dict(index.match(DIFFUSION)) == naive(subscriptions, DIFFUSION)
+
+
+def test_many_adds_compact_by_themselves(monkeypatch):
+    built: SubscriptionIndex[int] = SubscriptionIndex()
+    for sub in range(1_500):
+        built.add(sub, f"cat:cs.LG word{sub}" if sub % 2 else f"word{sub} OR inference")
+    compactions: list[None] = []
+    compact = built.compact
+    monkeypatch.setattr(built, "compact", lambda: compactions.append(compact()))
+    expected = set(range(0, 1_500, 2))
+    assert set(dict(built.match(DIFFUSION))) == expected
+    assert set(dict(built.match(DIFFUSION))) == expected
+    assert len(compactions) == 1, "the first match after many adds compacts, the next does not"
+
+
 def test_index_finds_the_expected_subscriptions(index):
     assert sorted(sub for sub, _ in index.match(DIFFUSION)) == [
         1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19,

@@ -147,8 +147,9 @@ def test_index_equals_the_naive_loop(texts):
     st.lists(queries, min_size=1, max_size=8),
     st.lists(st.tuples(st.booleans(), st.integers(0, 11), queries), max_size=15),
     st.booleans(),
+    st.integers(-1, 15),
 )
-def test_index_equals_the_naive_loop_after_adds_and_removes(initial, changes, with_stats):
+def test_index_equals_the_naive_loop_after_adds_and_removes(initial, changes, with_stats, compact_after):
     c = corpus()
     stats = TermStats.from_docs(c.docs[::2]) if with_stats else None
     index: SubscriptionIndex[int] = SubscriptionIndex(stats)
@@ -156,7 +157,9 @@ def test_index_equals_the_naive_loop_after_adds_and_removes(initial, changes, wi
     for sub, text in enumerate(initial):
         index.add(sub, text)
         subscriptions[sub] = text
-    for remove, sub, text in changes:
+    for step, (remove, sub, text) in enumerate(changes):
+        if step == compact_after:
+            index.compact()  # changes after a compaction find the entries it moved
         if remove:
             assert index.remove(sub) == (sub in subscriptions)
             subscriptions.pop(sub, None)

@@ -27,7 +27,7 @@ from paperbot.query.ast import (
     Word,
 )
 from paperbot.query.document import FieldText, PaperDoc
-from paperbot.query.names import author_matches, could_match
+from paperbot.query.names import author_matches, could_match, name_keys
 from paperbot.query.text import plural_key, plural_keys
 
 Predicate = Callable[[PaperDoc], bool]
@@ -57,29 +57,35 @@ def _words_of(field: Field) -> Callable[[PaperDoc], frozenset[str]]:
     return lambda d: d.comment.words
 
 
+# One closure per field rather than one calling ``_words_of``'s: a Python call less
+# per test, and these are most of the tests the index runs.
 def _word(node: Word) -> Predicate:
     key = plural_key(node.text)
-    words = _words_of(node.field)
     if node.field is Field.ANY:
         return lambda d: key in d.any_words
-    return lambda d: key in words(d)
+    if node.field is Field.TI:
+        return lambda d: key in d.title.words
+    if node.field is Field.ABS:
+        return lambda d: key in d.abstract.words
+    return lambda d: key in d.comment.words
 
 
 def _phrase(node: Phrase) -> Predicate:
+    # The padded key sequence holds the phrase exactly when its keys are adjacent in
+    # the field (keys have no spaces), so one substring search answers; papers then
+    # need no set of pairs, which would cost more to build than the searches. Most
+    # papers lack one of the words, which a set test tells before searching.
     needle, compound = phrase_needles(node)
-    words = _words_of(node.field)
-    if len(node.words) == 2:
-        # Two words: the paper's set of adjacent pairs answers without a text search.
-        first, second = needle.split()
-        pair = (first, second)
-        if node.field is Field.ANY:
-            return lambda d: pair in d.any_pairs or compound in d.any_words
-        (part,) = TEXT_FIELDS[node.field]
-        return lambda d: pair in part(d).pairs or compound in words(d)
+    needs = frozenset(needle.split())
     if node.field is Field.ANY:
-        return lambda d: compound in d.any_words or needle in d.title.sequence or needle in d.abstract.sequence
+        return lambda d: compound in d.any_words or (needs <= d.any_words and needle in d.any_sequence)
     (part,) = TEXT_FIELDS[node.field]
-    return lambda d: compound in words(d) or needle in part(d).sequence
+
+    def test(d: PaperDoc) -> bool:
+        text = part(d)
+        return compound in text.words or (needs <= text.words and needle in text.sequence)
+
+    return test
 
 
 def _prefix(node: Prefix) -> Predicate:
@@ -99,12 +105,14 @@ def _author(node: Author) -> Predicate:
         (only,) = full
         return lambda d: only in d.author_words
 
+    # Only authors with one of the name's keys can match (see names.name_pair): a
+    # C-level set test per author rules out nearly all of them.
+    keys = name_keys(parts)
+
     def test(d: PaperDoc) -> bool:
-        by_part = d.authors_by_part
-        for part in full:
-            for author in by_part.get(part, ()):
-                if could_match(parts, author) and author_matches(parts, author.parts):
-                    return True
+        for author in d.author_names:
+            if not keys.isdisjoint(author.pairs) and could_match(parts, author) and author_matches(parts, author.parts):
+                return True
         return False
 
     return test
@@ -129,23 +137,58 @@ def _any(checks: list[Predicate]) -> Predicate:
 
 
 def _grouped(children: tuple[Node, ...], conjunction: bool) -> list[Predicate]:
-    """Children's tests, with plain words of one field merged into one set test."""
+    """Children's tests, with plain words of one field merged into one set test; in an
+    OR, phrases join it too (their compound in the set, their sequence searched after)."""
     by_field: dict[Field, set[str]] = {}
+    needles: dict[Field, list[str]] = {}
     checks: list[Predicate] = []
     for child in children:
         if isinstance(child, Word):
             by_field.setdefault(child.field, set()).add(plural_key(child.text))
+        elif isinstance(child, Phrase) and not conjunction:
+            needle, compound = phrase_needles(child)
+            by_field.setdefault(child.field, set()).add(compound)
+            needles.setdefault(child.field, []).append(needle)
         else:
             checks.append(compile_node(child))
-    for field, keys in by_field.items():
-        checks.insert(0, _word_group(frozenset(keys), _words_of(field), conjunction))
-    return checks
+    groups = [
+        _word_group(frozenset(keys), field, tuple(needles.get(field, ())), conjunction)
+        for field, keys in by_field.items()
+    ]
+    return groups + checks
 
 
-def _word_group(group: frozenset[str], words: Callable[[PaperDoc], frozenset[str]], conjunction: bool) -> Predicate:
+def _word_group(group: frozenset[str], field: Field, needles: tuple[str, ...], conjunction: bool) -> Predicate:
     if conjunction:
+        if field is Field.ANY:
+            return lambda d: group <= d.any_words
+        words = _words_of(field)
         return lambda d: group <= words(d)
-    return lambda d: not group.isdisjoint(words(d))
+    if field is Field.ANY and not needles:
+        return lambda d: not group.isdisjoint(d.any_words)
+    # Phrases, each with the words it needs, to search only when they are there.
+    phrases = tuple((needle, frozenset(needle.split())) for needle in needles)
+    if field is Field.ANY:
+
+        def test(d: PaperDoc) -> bool:
+            words = d.any_words
+            if not group.isdisjoint(words):
+                return True
+            for needle, needs in phrases:  # noqa: SIM110 - any() of a generator costs more
+                if needs <= words and needle in d.any_sequence:
+                    return True
+            return False
+
+        return test
+    (part,) = TEXT_FIELDS[field]
+
+    def field_test(d: PaperDoc) -> bool:
+        text = part(d)
+        if not group.isdisjoint(text.words):
+            return True
+        return any(needs <= text.words and needle in text.sequence for needle, needs in phrases)
+
+    return field_test
 
 
 def compile_node(node: Node) -> Predicate:
@@ -203,25 +246,33 @@ def _excluded_word(node: Node) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Stages:
-    """A query split into tests of increasing cost, for the index.
+    """A conjunction split into tests of increasing cost, for the index.
 
     ``words`` (plain title-or-abstract words) must all be in the paper, ``excluded``
     (words after NOT) none of them, ``categories`` all among the paper's; these are
-    C-level set tests. ``rest`` tests everything else, or is None when the sets are
-    the whole query (``efficient diffusion model``, ``llm cat:cs.CL -survey``).
+    C-level set tests. ``phrase`` is a title-or-abstract phrase's (needle, compound),
+    two C-level tests without a call. ``rest`` tests everything else, or is None
+    when the stages before are the whole query (``efficient diffusion model``,
+    ``"state space" cat:cs.LG -survey``).
     """
 
     words: frozenset[str]
     excluded: frozenset[str]
     categories: frozenset[str]
+    phrase: tuple[str, str] | None
     rest: Predicate | None
 
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.excluded or self.categories or self.phrase or self.rest)
 
-def split_stages(node: Node) -> Stages:
-    children = node.children if isinstance(node, And) else (node,)
+
+def split_stages(children: tuple[Node, ...]) -> Stages:
+    """The stages of the AND of ``children``."""
     words: set[str] = set()
     excluded: set[str] = set()
     categories: set[str] = set()
+    phrase: tuple[str, str] | None = None
     others: list[Predicate] = []
     for child in children:
         if isinstance(child, Word) and child.field is Field.ANY:
@@ -230,11 +281,14 @@ def split_stages(node: Node) -> Stages:
             excluded.add(key)
         elif isinstance(child, Category):
             categories.add(child.id)
+        elif isinstance(child, Phrase) and child.field is Field.ANY and phrase is None:
+            phrase = phrase_needles(child)
         else:
             others.append(compile_node(child))
     return Stages(
         frozenset(words),
         frozenset(excluded),
         frozenset(categories),
+        phrase,
         _all(others) if others else None,
     )

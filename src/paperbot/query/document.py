@@ -6,20 +6,23 @@ lookups and substring searches in C, never by re-reading the text:
 
 * ``words``: the plural keys of a field, plus closed hyphen compounds; a word query
   is one set membership test.
-* ``pairs``: each two adjacent keys (``("state", "space")``); a two-word phrase, the
-  commonest kind, is one set membership test, and the index can file phrases under
-  their rarest pair instead of their rarest word, which is far more selective.
-* ``sequence``: the keys in order, space-separated and space-padded; a longer phrase
-  is one substring test (``" large language model " in sequence``).
+* ``keys``: the keys in order; the index looks up each two adjacent ones (``("state",
+  "space")``) to file a phrase under its rarest pair rather than its rarest word.
+* ``sequence``: the keys space-separated and space-padded; a phrase is one substring
+  test (``" large language model " in sequence``), or one membership test in
+  ``pairs`` (each two adjacent keys) for the few callers that want a set.
 * ``raw``: the words before plural folding, likewise; a prefix query is one substring
   test (``" quantiz" in raw``), so ``transformers*`` still finds "transformers";
   ``raw_words`` are the same words, for the index to look prefixes up by.
+
+Analysing a whole day's papers is part of the matcher's time budget, so only what
+every paper needs (words, keys) is built up front; the text as shown, the strings and
+the pair sets are built when first read, which for most papers is never or once.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from functools import lru_cache
 
 from paperbot import taxonomy
@@ -35,27 +38,90 @@ from paperbot.query.text import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+def _is_plain(text: str) -> bool:
+    """ASCII text on which ``strip_latex`` only tidies whitespace, which splitting
+    into words ignores: its words can be taken from the text as it is."""
+    # What strip_latex acts on besides whitespace (see latex._NEEDS_WORK); a search
+    # for one character runs at memory speed, a generator over them would not.
+    return (
+        text.isascii()
+        and "\\" not in text
+        and "$" not in text
+        and "{" not in text
+        and "}" not in text
+        and "^" not in text
+        and "_" not in text
+        and "~" not in text
+    )
+
+
 class FieldText:
-    """One text field of a paper, as shown (``text``) and as matched (the rest)."""
+    """One text field of a paper, as matched; and as shown (``text``), built on demand.
 
-    text: str
-    sequence: str
-    words: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
-    raw: str
-    raw_words: tuple[str, ...]
+    Read-only by convention (the index relies on a document not changing; the
+    lists are not copied into tuples, which would cost a little time). Slots,
+    and properties for what is built on demand, rather than ``cached_property``:
+    that would give instances a ``__dict__`` some of the time, and reading any
+    attribute of such objects is several times slower than reading a slot.
+    """
+
+    __slots__ = ("_pairs", "_raw", "_sequence", "_text", "keys", "raw_words", "source", "words")
+
+    def __init__(
+        self,
+        source: str,
+        keys: list[str],
+        words: frozenset[str],
+        raw_words: list[str],
+        shown: str | None = None,
+    ) -> None:
+        self.source = source
+        self.keys = keys
+        self.words = words
+        self.raw_words = raw_words
+        self._text = shown  # when computed already, on the way to the words
+        self._sequence: str | None = None
+        self._pairs: frozenset[tuple[str, str]] | None = None
+        self._raw: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The field as shown: LaTeX stripped, whitespace tidied."""
+        if self._text is None:
+            self._text = strip_latex(self.source)
+        return self._text
+
+    @property
+    def sequence(self) -> str:
+        if self._sequence is None:
+            self._sequence = f" {' '.join(self.keys)} "
+        return self._sequence
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        if self._pairs is None:
+            self._pairs = frozenset(itertools.pairwise(self.keys))
+        return self._pairs
+
+    @property
+    def raw(self) -> str:
+        if self._raw is None:
+            self._raw = f" {' '.join(self.raw_words)} "
+        return self._raw
 
 
-EMPTY_FIELD = FieldText("", " ", frozenset(), frozenset(), " ", ())
+EMPTY_FIELD = FieldText("", [], frozenset(), [], shown="")
+EMPTY_FIELD._sequence = EMPTY_FIELD._raw = " "
 
 
 def analyse_text(text: str | None) -> FieldText:
     """Strip LaTeX, fold, split and key one field."""
     if not text:
         return EMPTY_FIELD
-    shown = strip_latex(text)
-    normal = fold_shown(shown)
+    # Most titles and abstracts are plain ASCII; for them the shown text (a split
+    # and join of the whole text) waits until a match is displayed.
+    shown = None if _is_plain(text) else strip_latex(text)
+    normal = fold_shown(text if shown is None else shown)
     raw = split_words(normal)
     keys = plural_keys(raw)
     compounds = closed_compounds(normal)
@@ -64,14 +130,7 @@ def analyse_text(text: str | None) -> FieldText:
         raw.extend(compounds)
     else:
         words = frozenset(keys)
-    return FieldText(
-        text=shown,
-        sequence=f" {' '.join(keys)} ",
-        words=words,
-        pairs=frozenset(itertools.pairwise(keys)),
-        raw=f" {' '.join(raw)} ",
-        raw_words=tuple(raw),
-    )
+    return FieldText(text, keys, words, raw, shown)
 
 
 @lru_cache(maxsize=65_536)
@@ -90,44 +149,74 @@ def category_keys(categories: tuple[str, ...]) -> frozenset[str]:
     return frozenset(keys)
 
 
-@dataclass(frozen=True, slots=True)
 class PaperDoc:
-    """A paper with its fields analysed; build it with ``analyse``."""
+    """A paper with its fields analysed; build it with ``analyse``. Read-only by
+    convention; slots and properties as in ``FieldText``."""
 
-    paper: Paper
-    title: FieldText
-    abstract: FieldText
-    comment: FieldText
-    any_words: frozenset[str]
-    any_pairs: frozenset[tuple[str, str]]
-    authors: tuple[tuple[str, ...], ...]
-    author_words: frozenset[str]
-    authors_by_part: dict[str, list[AuthorName]]
-    categories: frozenset[str]
-    has_code: bool
+    __slots__ = (
+        "_any_pairs",
+        "_any_sequence",
+        "abstract",
+        "any_words",
+        "author_names",
+        "author_pairs",
+        "author_words",
+        "categories",
+        "comment",
+        "has_code",
+        "paper",
+        "title",
+    )
+
+    def __init__(
+        self,
+        paper: Paper,
+        title: FieldText,
+        abstract: FieldText,
+        comment: FieldText,
+        names: tuple[AuthorName, ...],
+    ) -> None:
+        self.paper = paper
+        self.title = title
+        self.abstract = abstract
+        self.comment = comment
+        self.any_words = title.words | abstract.words
+        self.author_names = names
+        # Full name parts only: an author query needs one in common (see names).
+        self.author_words: frozenset[str] = frozenset().union(*[name.full for name in names])
+        self.author_pairs: frozenset[str] = frozenset().union(*[name.pairs for name in names])
+        self.categories = category_keys(paper.categories)
+        self.has_code = bool(paper.code_links)
+        self._any_sequence: str | None = None
+        self._any_pairs: frozenset[tuple[str, str]] | None = None
+
+    @property
+    def any_sequence(self) -> str:
+        """Title and abstract ``sequence``s end to end; the double space between them
+        keeps a phrase from running from one into the other."""
+        if self._any_sequence is None:
+            self._any_sequence = self.title.sequence + self.abstract.sequence
+        return self._any_sequence
+
+    @property
+    def any_pairs(self) -> frozenset[tuple[str, str]]:
+        """Adjacent keys of the title or the abstract (not across the two)."""
+        if self._any_pairs is None:
+            self._any_pairs = self.title.pairs | self.abstract.pairs
+        return self._any_pairs
+
+    @property
+    def authors(self) -> tuple[tuple[str, ...], ...]:
+        """Each author's name parts."""
+        return tuple(name.parts for name in self.author_names)
 
 
 def analyse(paper: Paper) -> PaperDoc:
     """Analyse a paper once; match it against any number of queries afterwards."""
-    title = analyse_text(paper.title)
-    abstract = analyse_text(paper.abstract)
-    names = [_author_name(name) for name in paper.authors]
-    # Author queries need a full part in common; a paper with 30 authors is then
-    # checked against the one or two that have it.
-    by_part: dict[str, list[AuthorName]] = {}
-    for author in names:
-        for part in author.full:
-            by_part.setdefault(part, []).append(author)
     return PaperDoc(
-        paper=paper,
-        title=title,
-        abstract=abstract,
-        comment=analyse_text(paper.comment),
-        any_words=title.words | abstract.words,
-        any_pairs=title.pairs | abstract.pairs,
-        authors=tuple(author.parts for author in names),
-        author_words=frozenset(by_part),
-        authors_by_part=by_part,
-        categories=category_keys(paper.categories),
-        has_code=bool(paper.code_links),
+        paper,
+        analyse_text(paper.title),
+        analyse_text(paper.abstract),
+        analyse_text(paper.comment),
+        tuple(map(_author_name, paper.authors)),
     )

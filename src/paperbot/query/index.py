@@ -6,96 +6,172 @@ lead to the candidate queries, and only candidates are verified. Queries with
 nothing required (``NOT survey``) sit in a list that every paper verifies. Identical
 queries of different subscribers are filed and verified once.
 
-With 100,000 subscriptions a paper has hundreds of candidates, and the time goes
-mostly into fetching their data from memory; so a candidate is one small object
-reached straight from the postings, verification is staged by cost (first one
-C-level subset test of the plain words the query requires, which settles queries
-made only of words, then a compiled test for the rest), and the reasons of a match
-(``Match.hits``) are worked out only when read.
+With 100,000 subscriptions a paper has about 150 candidates, half of which match, and
+the time goes mostly into fetching their data from memory and into the Python
+overhead per candidate. So:
 
-Adding and removing subscriptions touch only their own postings; nothing is rebuilt.
-The result is the same as matching every query against the paper (``match`` in a
-loop), which the property tests check.
+* what reaching a key implies is not verified again: reaching a query made of one
+  word, phrase, prefix, category or name (or an OR of them) is matching it, and an
+  AND only verifies its other terms (``_Entry.exact``, ``SubscriptionIndex._implied``);
+* the rest is verified in stages of increasing cost, inline in one loop: C-level set
+  tests for words, exclusions and categories, two C-level tests for a phrase, and
+  only then a compiled test (``compile``) for what is left;
+* a candidate is one small object reached straight from the postings, and
+  ``compact`` lays those of a key out side by side in memory;
+* title-or-abstract words and prefixes are looked up together, word by word, in a
+  memo (``_WordLookup``), and the reasons of a match (``Match.hits``) are worked out
+  only when read.
+
+Adding and removing subscriptions touch only their own postings. The result is the
+same as matching every query against the paper (``match`` in a loop), which the
+property tests check.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, replace
-from itertools import repeat
-from operator import itemgetter
+from dataclasses import dataclass
+from itertools import chain, pairwise
 from typing import Generic, TypeVar
 
 from paperbot.domain import Paper
-from paperbot.query.ast import Node
+from paperbot.query.ast import And, Node
 from paperbot.query.compile import Stages, is_exact, split_stages
 from paperbot.query.document import PaperDoc, analyse
-from paperbot.query.presearch import PAIR_SLOT, PREFIX_SLOT, Key, Presearcher, TermStats
+from paperbot.query.presearch import AUTHOR_PAIR_SLOT, PAIR_SLOT, PREFIX_SLOT, Key, Presearcher, TermStats
 from paperbot.query.query import Query, as_query
 from paperbot.query.result import Match
+from paperbot.query.text import plural_key
 
 SubId = TypeVar("SubId", bound=Hashable)
 
-_HEAD = 6
-"""Prefixes are filed under their first letters, up to this many (see ``_prefixes``)."""
-_head = itemgetter(slice(0, _HEAD))
-
-_EXACT = Stages(frozenset(), frozenset(), frozenset(), None)
-
-_WORD_SLOTS = ("any", "ti", "co", "au", "cat", "has")
+# Title-or-abstract words ("any") are looked up through _WordLookup, not these.
+_WORD_SLOTS = ("any", "ti", "co", "au", AUTHOR_PAIR_SLOT, "cat", "has")
 _PAIR_SLOTS = tuple(PAIR_SLOT + slot for slot in ("any", "ti", "co"))
 # Abstract words are most of a paper's words, so looking them up separately would
 # cost every paper as much as the title-or-abstract lookup again; the few ``abs:``
 # queries are filed under title-or-abstract keys instead, and verified.
 _FILED_AS = {"abs": "any", PAIR_SLOT + "abs": PAIR_SLOT + "any"}
 
+_SCATTERED = 1_000
+"""Entries filed since the last compaction below which ``match`` does not compact."""
+
+_MEMO_LIMIT = 200_000
+"""Words a ``_WordLookup`` remembers before it starts over (a bound for a long-running bot)."""
+
+_NO_WORDS: frozenset[str] = frozenset()
+
 
 def _filed_key(slot: str, value: str) -> Hashable:
     """Pairs are filed as (word, word) tuples, which papers build without joining
-    strings; prefixes as the substring to find in ``FieldText.raw``."""
+    strings."""
     if slot.startswith(PAIR_SLOT):
         first, _, second = value.partition(" ")
         return (first, second)
-    if slot.startswith(PREFIX_SLOT):
-        return f" {value}"
     return value
 
 
 class _Entry(Generic[SubId]):
     """One distinct query, its subscribers, and what verifying it takes.
 
-    ``required``: plain title-or-abstract words the query needs, less the key it is
-    filed under when that is its only key; ``excluded``, ``categories``: words the
-    paper must not have and categories it must (None if none); ``rest``: a test for
-    everything else, or None when the sets say it all (then ``plain``); ``subs``: the
-    subscriptions, in the order they were added.
+    ``exact``: reaching the entry is matching it, nothing to verify. Otherwise the
+    stages (``compile.Stages``) of the ``terms`` that the key it was reached by does
+    not imply: ``required``: plain title-or-abstract words the query needs;
+    ``needle``, ``compound`` and ``needs``: a title-or-abstract phrase, its closed
+    compound and its words; ``categories``, ``excluded``: categories the paper must
+    have and words it must not; ``rest``: a test for everything else. Each is None
+    when there is nothing of its kind, so most entries skip most tests. ``subs``:
+    the subscriptions, in the order they were added.
     """
 
     __slots__ = (
         "categories",
+        "compound",
+        "exact",
         "excluded",
         "keys",
-        "plain",
+        "needle",
+        "needs",
         "query",
         "required",
         "rest",
         "root",
         "subs",
+        "terms",
     )
 
-    def __init__(self, query: Query, keys: tuple[Key, ...] | None, stages: Stages) -> None:
+    def __init__(
+        self,
+        query: Query,
+        keys: tuple[Key, ...] | None,
+        terms: tuple[Node, ...],
+        stages: Stages | None = None,
+    ) -> None:
         self.query = query
         self.root = query.root  # one memory fetch less per match than query.root
         self.keys = keys
-        self.required = stages.words
-        # None rather than empty sets, so most entries skip these tests entirely.
-        self.excluded = stages.excluded or None
+        self.terms = terms
+        if stages is None:
+            stages = split_stages(terms)
+        self.exact = stages.empty
+        self.required = stages.words or None
+        self.needle: str | None = None
+        self.compound = ""
+        self.needs = _NO_WORDS
+        if stages.phrase is not None:
+            self.needle, self.compound = stages.phrase
+            self.needs = frozenset(self.needle.split())
         self.categories = stages.categories or None
+        self.excluded = stages.excluded or None
         self.rest = stages.rest
-        # Nothing to check beyond the required words.
-        self.plain = not (self.excluded or self.categories or self.rest)
         self.subs: tuple[SubId, ...] = ()
+
+    def relocated(self) -> _Entry[SubId]:
+        """An equal entry in newly allocated memory, with its own copies of the sets
+        and the tuple that matching reads (see ``SubscriptionIndex.compact``)."""
+        phrase = None if self.needle is None else (self.needle, self.compound)
+        stages = Stages(_copied(self.required), _copied(self.excluded), _copied(self.categories), phrase, self.rest)
+        entry: _Entry[SubId] = _Entry(self.query, self.keys, self.terms, stages)
+        entry.subs = tuple(list(self.subs))  # tuple(self.subs) would be the same object
+        return entry
+
+
+def _copied(words: frozenset[str] | None) -> frozenset[str]:
+    # A new set: frozenset(words) and words.copy() return words itself.
+    return _NO_WORDS if words is None else words.union()
+
+
+class _WordLookup(dict[str, "tuple[_Entry[SubId], ...]"], Generic[SubId]):
+    """The queries the words of one field lead to: a word, as written (before plural
+    folding), → the entries filed under a prefix it starts with (``prefixes``:
+    prefix → entries) and, for title-or-abstract, under its key (``by_key``, the
+    postings of that slot).
+
+    The dict is a memo, filled as words are looked up: a paper's words are then
+    matched against every prefix and word key by one C-level ``map`` of hash lookups,
+    most of which find a word seen before. It is emptied whenever the postings it
+    reads change, so it never answers for another set of queries.
+    """
+
+    def __init__(self, by_key: dict[Hashable, list[_Entry[SubId]]] | None = None) -> None:
+        super().__init__()
+        self.by_key = by_key
+        self.prefixes: dict[str, list[_Entry[SubId]]] = {}
+
+    @property
+    def in_use(self) -> bool:
+        """Whether any query is filed here (whatever the memo holds)."""
+        return bool(self.prefixes or self.by_key)
+
+    def __missing__(self, word: str) -> tuple[_Entry[SubId], ...]:
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        prefixes = self.prefixes
+        found = [entry for end in range(1, len(word) + 1) for entry in prefixes.get(word[:end], ())]
+        if self.by_key is not None:
+            found += self.by_key.get(plural_key(word), ())
+        self[word] = result = tuple(found)
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +193,19 @@ class SubscriptionIndex(Generic[SubId]):
 
     def __init__(self, stats: TermStats | None = None) -> None:
         self._presearcher = Presearcher(stats)
-        self._entries: dict[Node, _Entry[SubId]] = {}
+        # By canonical text (``str(query)``), which stands for the tree and hashes as
+        # fast as any string.
+        self._entries: dict[str, _Entry[SubId]] = {}
         self._subs: dict[SubId, _Entry[SubId]] = {}
         # slot → key → entries; pair slots are keyed by (word, word) like PaperDoc.pairs
         self._postings: dict[str, dict[Hashable, list[_Entry[SubId]]]] = {
             slot: {} for slot in _WORD_SLOTS + _PAIR_SLOTS
         }
-        # prefix slot → head → " prefix" → entries. The head is the prefix's first
-        # _HEAD letters (or all of a shorter prefix): a paper looks up the first _HEAD
-        # letters of its words, and shorter heads only for lengths that are in use.
-        self._prefixes: dict[str, dict[str, dict[str, list[_Entry[SubId]]]]] = {}
-        self._short_heads: dict[str, Counter[int]] = {}
+        # field → its words' lookup; title-or-abstract always, other fields while
+        # they have prefix queries
+        self._lookups: dict[str, _WordLookup[SubId]] = {"any": _WordLookup(self._postings["any"])}
         self._always: list[_Entry[SubId]] = []
+        self._scattered = 0  # entries filed since the last compact()
 
     # -- maintenance ----------------------------------------------------------------
 
@@ -139,7 +216,7 @@ class SubscriptionIndex(Generic[SubId]):
         """
         parsed = as_query(query)
         self.remove(sub_id)
-        entry = self._entries.get(parsed.root)
+        entry = self._entries.get(parsed.text)
         if entry is None:
             entry = self._file(parsed)
         entry.subs += (sub_id,)
@@ -157,16 +234,15 @@ class SubscriptionIndex(Generic[SubId]):
         return True
 
     def _file(self, query: Query) -> _Entry[SubId]:
-        cover = self._presearcher.cover(query.root)
+        root = query.root
+        cover = self._presearcher.cover(root)
         keys = None if cover is None else tuple(sorted(cover.keys))
-        # Reaching a key of an exact query is matching it.
-        exact = keys is not None and is_exact(query.root)
-        stages = _EXACT if exact else split_stages(query.root)
-        if keys is not None and len(keys) == 1 and keys[0][0] == "any":
-            # Every paper that reaches the entry has its key.
-            stages = replace(stages, words=stages.words - {keys[0][1]})
-        entry: _Entry[SubId] = _Entry(query, keys, stages)
-        self._entries[query.root] = entry
+        terms = root.children if isinstance(root, And) else (root,)
+        if cover is not None:
+            terms = tuple(term for term in terms if not self._implied(term, cover.keys))
+        entry: _Entry[SubId] = _Entry(query, keys, terms)
+        self._entries[query.text] = entry
+        self._scattered += 1
         if keys is None:
             self._always.append(entry)
         else:
@@ -174,8 +250,17 @@ class SubscriptionIndex(Generic[SubId]):
                 self._postings_for(slot, value).setdefault(_filed_key(slot, value), []).append(entry)
         return entry
 
+    def _implied(self, node: Node, keys: frozenset[Key]) -> bool:
+        """Whether every paper that reaches a query filed under ``keys`` matches ``node``:
+        when it is exact (``compile.is_exact``) and has all those keys. Then it needs
+        no verifying: the whole query, or the term of an AND the presearcher chose."""
+        if not is_exact(node):
+            return False
+        cover = self._presearcher.cover(node)
+        return cover is not None and keys <= cover.keys
+
     def _unfile(self, entry: _Entry[SubId]) -> None:
-        del self._entries[entry.query.root]
+        del self._entries[entry.query.text]
         if entry.keys is None:
             self._always.remove(entry)
             return
@@ -186,28 +271,54 @@ class SubscriptionIndex(Generic[SubId]):
             filed.remove(entry)
             if not filed:
                 del postings[filed_key]
-                if slot.startswith(PREFIX_SLOT) and not postings:
-                    self._forget_head(slot, value)
+                field = slot[len(PREFIX_SLOT) :]
+                if slot.startswith(PREFIX_SLOT) and field != "any" and not postings:
+                    del self._lookups[field]
 
     def _postings_for(self, slot: str, value: str) -> dict[Hashable, list[_Entry[SubId]]]:
-        if not slot.startswith(PREFIX_SLOT):
-            return self._postings[_FILED_AS.get(slot, slot)]
-        by_head = self._prefixes.setdefault(slot, {})
-        head = value[:_HEAD]
-        if head not in by_head and len(head) < _HEAD:
-            self._short_heads.setdefault(slot, Counter())[len(head)] += 1
-        return by_head.setdefault(head, {})  # type: ignore[return-value]
+        """Where a key is filed; a lookup reading it forgets what it remembers, since a
+        query is about to come or go there."""
+        if slot.startswith(PREFIX_SLOT):
+            lookup = self._lookups.setdefault(slot[len(PREFIX_SLOT) :], _WordLookup())
+            lookup.clear()
+            return lookup.prefixes  # type: ignore[return-value]
+        slot = _FILED_AS.get(slot, slot)
+        if slot == "any":
+            self._lookups["any"].clear()
+        return self._postings[slot]
 
-    def _forget_head(self, slot: str, value: str) -> None:
-        head = value[:_HEAD]
-        del self._prefixes[slot][head]
-        if len(head) < _HEAD:
-            lengths = self._short_heads[slot]
-            lengths[len(head)] -= 1
-            if not lengths[len(head)]:
-                del lengths[len(head)]
-        if not self._prefixes[slot]:
-            del self._prefixes[slot]
+    def compact(self) -> None:
+        """Allocate every distinct query's data again, in the order of the postings.
+
+        A paper's candidates are the entries of a few keys; filed one subscription at
+        a time, they lie scattered over the heap, and with 100,000 subscriptions
+        fetching them from memory is much of what matching costs. Allocated again key
+        by key, those of a key lie side by side (entry, sets and subscriber tuple,
+        each kind in its own size class). Results do not change. ``match`` does
+        this by itself once half the entries were filed since the last time; call it
+        after loading subscriptions to have it done then.
+        """
+        moved: dict[_Entry[SubId], _Entry[SubId]] = {}
+
+        def move(entry: _Entry[SubId]) -> _Entry[SubId]:
+            new = moved.get(entry)
+            if new is None:
+                new = moved[entry] = entry.relocated()
+            return new
+
+        for postings in self._postings.values():
+            for key, entries in postings.items():
+                postings[key] = [move(entry) for entry in entries]
+        for lookup in self._lookups.values():
+            lookup.clear()
+            for prefix, entries in lookup.prefixes.items():
+                lookup.prefixes[prefix] = [move(entry) for entry in entries]
+        self._always = [move(entry) for entry in self._always]
+        for text, entry in self._entries.items():
+            self._entries[text] = moved[entry]
+        for sub_id, entry in self._subs.items():
+            self._subs[sub_id] = moved[entry]
+        self._scattered = 0
 
     # -- inspection -----------------------------------------------------------------
 
@@ -228,7 +339,7 @@ class SubscriptionIndex(Generic[SubId]):
             subscriptions=len(self._subs),
             distinct_queries=len(self._entries),
             keys=sum(len(postings) for postings in self._postings.values())
-            + sum(len(p) for heads in self._prefixes.values() for p in heads.values()),
+            + sum(len(lookup.prefixes) for lookup in self._lookups.values()),
             always_verified=len(self._always),
         )
 
@@ -242,15 +353,18 @@ class SubscriptionIndex(Generic[SubId]):
         """Entries filed under the paper's keys, once per key (so possibly repeated)."""
         reached = list(self._always)
         postings = self._postings
+        title, abstract, comment = doc.title, doc.abstract, doc.comment
+        # Pairs are looked up straight from the key sequences: a set of them would
+        # cost more to build than the lookups.
         for slot, present in (
-            ("any", doc.any_words),
-            ("ti", doc.title.words),
-            ("co", doc.comment.words),
+            ("ti", title.words),
+            ("co", comment.words),
             ("au", doc.author_words),
+            (AUTHOR_PAIR_SLOT, doc.author_pairs),
             ("cat", doc.categories),
-            ("pair:any", doc.any_pairs),
-            ("pair:ti", doc.title.pairs),
-            ("pair:co", doc.comment.pairs),
+            ("pair:any", chain(pairwise(title.keys), pairwise(abstract.keys))),
+            ("pair:ti", pairwise(title.keys)),
+            ("pair:co", pairwise(comment.keys)),
         ):
             filed = postings[slot]
             if filed:
@@ -258,33 +372,26 @@ class SubscriptionIndex(Generic[SubId]):
                     reached += filed[value]
         if doc.has_code and "code" in postings["has"]:
             reached += postings["has"]["code"]
-        if self._prefixes:
-            self._prefix_reached(doc, reached)
-        return reached
-
-    def _prefix_reached(self, doc: PaperDoc, reached: list[_Entry[SubId]]) -> None:
-        for slot, by_head in self._prefixes.items():
-            field = slot[len(PREFIX_SLOT) :]
+        for field, lookup in self._lookups.items():
             if field == "any":
-                raw = doc.title.raw + doc.abstract.raw
-                words = doc.title.raw_words + doc.abstract.raw_words
+                if not lookup.in_use:
+                    continue
+                # Distinct words: a topic word is often repeated, and its entries
+                # would be reached again each time.
+                words = set(chain(title.raw_words, abstract.raw_words))
+                reached += chain.from_iterable(map(lookup.__getitem__, words))
             else:
-                text = {"ti": doc.title, "abs": doc.abstract, "co": doc.comment}[field]
-                raw, words = text.raw, text.raw_words
-            heads = set(map(_head, words))
-            for length in self._short_heads.get(slot, ()):
-                heads.update(word[:length] for word in words)
-            for head in by_head.keys() & heads:
-                for needle, entries in by_head[head].items():
-                    # A prefix no longer than its head is the head: found already.
-                    if len(needle) <= _HEAD + 1 or needle in raw:
-                        reached += entries
+                text = {"ti": title, "abs": abstract, "co": comment}[field]
+                reached += chain.from_iterable(map(lookup.__getitem__, text.raw_words))
+        return reached
 
     def match(self, paper: Paper | PaperDoc) -> list[tuple[SubId, Match]]:
         """Every subscription the paper matches, with why; grouped by query, in no
         particular order otherwise. Subscriptions that share a query share one
         ``Match``.
         """
+        if self._scattered >= _SCATTERED and self._scattered * 2 >= len(self._entries):
+            self.compact()
         doc = paper if isinstance(paper, PaperDoc) else analyse(paper)
         words = doc.any_words
         categories = doc.categories
@@ -292,13 +399,20 @@ class SubscriptionIndex(Generic[SubId]):
         # A query filed under several keys (an OR, a phrase's pair and compound) may be
         # reached more than once; dict.fromkeys drops repeats in one C-level pass.
         for entry in dict.fromkeys(self._reached(doc)):
-            if not entry.required <= words:
-                continue
-            if not entry.plain:
-                # The remaining checks, cheapest first (inline: this loop is the hot path).
-                if entry.excluded is not None and not entry.excluded.isdisjoint(words):
+            if not entry.exact:
+                # The stages, cheapest first (inline: this loop is the hot path). A
+                # phrase is searched for only when its words are there.
+                if entry.required is not None and not entry.required <= words:
+                    continue
+                if (
+                    entry.needle is not None
+                    and entry.compound not in words
+                    and not (entry.needs <= words and entry.needle in doc.any_sequence)
+                ):
                     continue
                 if entry.categories is not None and not entry.categories <= categories:
+                    continue
+                if entry.excluded is not None and not entry.excluded.isdisjoint(words):
                     continue
                 if entry.rest is not None and not entry.rest(doc):
                     continue
@@ -307,5 +421,6 @@ class SubscriptionIndex(Generic[SubId]):
             if len(subs) == 1:
                 matched.append((subs[0], result))
             else:
-                matched.extend(zip(subs, repeat(result)))
+                for sub in subs:  # a zip with repeat() costs more than the few appends
+                    matched.append((sub, result))
         return matched

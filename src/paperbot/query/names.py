@@ -20,6 +20,7 @@ class AuthorName(NamedTuple):
     full: frozenset[str]  # parts longer than one letter
     letters: frozenset[str]  # first letters of all parts
     initials: frozenset[str]  # one-letter parts
+    pairs: frozenset[str]  # see name_pairs
 
     @classmethod
     def of(cls, parts: tuple[str, ...]) -> AuthorName:
@@ -28,7 +29,33 @@ class AuthorName(NamedTuple):
             frozenset(part for part in parts if len(part) > 1),
             frozenset(part[0] for part in parts),
             frozenset(part for part in parts if len(part) == 1),
+            frozenset(
+                name_pair(part, other)
+                for i, part in enumerate(parts)
+                if len(part) > 1
+                for j, other in enumerate(parts)
+                if j != i
+            ),
         )
+
+
+def name_pair(full: str, other: str) -> str:
+    """``"hua y"``: a full name part and the first letter of another part of the name.
+
+    A query name of several parts matches an author only if one of its full parts
+    equals one of the author's and each other part pairs with another of the
+    author's parts, which starts with the same letter (``_pairs``). So the author
+    has ``name_pair(full, other)`` for some full query part and any other query
+    part: keys far rarer than the parts alone (a paper has many a "yang" or "liu",
+    few a "yang l"), under which the index files names (``presearch``).
+    """
+    return f"{full} {other[0]}"
+
+
+def name_keys(query: tuple[str, ...]) -> frozenset[str]:
+    """``name_pair``s one of which every author a query name of several parts matches
+    has: each full part of the query with the next part's initial."""
+    return frozenset(name_pair(part, query[(i + 1) % len(query)]) for i, part in enumerate(query) if len(part) > 1)
 
 
 def could_match(query: tuple[str, ...], author: AuthorName) -> bool:

@@ -9,7 +9,8 @@ queries worth verifying.
 * a phrase: its rarest pair of adjacent words (for two words, the phrase itself), or
   its closed compound (``statespace``);
 * a prefix: the prefix, looked up by its first letters;
-* an author: every full part of the name (initials could pair with any of them);
+* an author: the one part of a one-part name; for a longer name, each full part
+  with the initial of the next part (``names.name_pair``);
 * ``AND``: the cheapest child that has keys; ``OR``: the union of its children's keys;
 * ``NOT``: nothing can be required, so the query has no keys and is verified
   against every paper (``SubscriptionIndex.size().always_verified`` counts them); so is an ``OR`` with
@@ -41,12 +42,15 @@ from paperbot.query.ast import (
     Word,
 )
 from paperbot.query.document import PaperDoc
+from paperbot.query.names import name_keys
 from paperbot.query.text import plural_key
 
 PREFIX_SLOT = "prefix:"
 """Slots of prefix keys are ``prefix:any``, ``prefix:ti`` ...; word slots are the field names."""
 PAIR_SLOT = "pair:"
 """Slots of adjacent-word pairs are ``pair:any``, ``pair:ti`` ..."""
+AUTHOR_PAIR_SLOT = "au2"
+"""Keys of names of several parts: ``("au2", "hua y")`` (``names.name_pair``)."""
 
 Key = tuple[str, str]
 """(slot, value): ``("any", "diffusion")``, ``("pair:any", "state space")``,
@@ -91,7 +95,7 @@ class TermStats:
     def __init__(self) -> None:
         self.papers = 0
         self._counts: dict[str, Counter[str]] = {
-            slot: Counter() for slot in ("any", "ti", "abs", "co", "au", "cat", "has")
+            slot: Counter() for slot in ("any", "ti", "abs", "co", "au", AUTHOR_PAIR_SLOT, "cat", "has")
         }
         self._pairs: Counter[tuple[str, str]] = Counter()
         self._vocabulary: list[str] | None = None  # sorted "any" words, for prefixes
@@ -112,6 +116,7 @@ class TermStats:
         counts["abs"].update(doc.abstract.words)
         counts["co"].update(doc.comment.words)
         counts["au"].update(doc.author_words)
+        counts[AUTHOR_PAIR_SLOT].update(doc.author_pairs)
         counts["cat"].update(doc.categories)
         self._pairs.update(doc.any_pairs)
         if doc.has_code:
@@ -143,6 +148,8 @@ class TermStats:
 def _heuristic_share(slot: str, value: str) -> float:
     if slot == "au":
         return 0.001
+    if slot == AUTHOR_PAIR_SLOT:
+        return 0.0002
     if slot == "cat":
         # An archive holds a large part of a day (cs is about half of arXiv).
         return 0.5 if "." not in value else 0.1
@@ -204,7 +211,10 @@ class Presearcher:
         if isinstance(node, Prefix):
             return self._cover_of([(PREFIX_SLOT + node.field.value, node.text)])
         if isinstance(node, Author):
-            return self._cover_of(("au", part) for part in node.parts if len(part) > 1)
+            parts = node.parts
+            if len(parts) == 1:
+                return self._cover_of([("au", parts[0])])
+            return self._cover_of((AUTHOR_PAIR_SLOT, key) for key in name_keys(parts))
         if isinstance(node, Category):
             return self._cover_of([("cat", node.id)])
         if isinstance(node, HasCode):

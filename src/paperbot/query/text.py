@@ -36,7 +36,8 @@ _HYPHENS = re.compile(r"[-\u2010\u2011]")
 _POSSESSIVE = re.compile(r"['\u2019](?<=[^\W_]['\u2019])s\b")
 # ASCII fast path of WORD: every ASCII character that is not a letter or digit
 # becomes a space, then str.split does in C what the regex does three times slower.
-_ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+# (bytes.translate, a plain table lookup, is three times faster than str.translate.)
+_ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else ord(" ") for code in range(256))
 _COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Letters that NFKD leaves whole although readers treat them as accented Latin letters.
 _LETTER_FOLDS = str.maketrans(
@@ -172,7 +173,7 @@ def fold_shown(shown: str) -> str:
 def split_words(normal: str) -> list[str]:
     """The words of normalised text, in order: ``WORD.findall``, faster for ASCII."""
     if normal.isascii():
-        return normal.translate(_ASCII_SEPARATORS).split()
+        return normal.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
     return WORD.findall(normal)
 
 
