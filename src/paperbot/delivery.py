@@ -93,6 +93,7 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
     ) -> None:
         self._metrics = metrics
+        self._stopping = False
         self._outbox = outbox
         self._chats = chats
         self._papers = papers
@@ -102,6 +103,10 @@ class DeliveryWorker:
         self._clock = clock
         self._settings = settings
         self._feed_day = feed_day
+
+    def stop(self) -> None:
+        """Take no new sends: the one in flight finishes and is marked, the rest go back to the queue."""
+        self._stopping = True
 
     async def run_once(self) -> DeliveryRun:
         """Send everything due now; returns what went out."""
@@ -117,6 +122,9 @@ class DeliveryWorker:
         """Pace, send, mark. False if it did not go (the deliveries are back in the queue)."""
         messenger = self._messengers.get(recipient.platform.value)
         now = self._clock.now()
+        if self._stopping:
+            await self._outbox.release(ids, due_at=now, error=None)
+            return False
         if messenger is None:
             await self._outbox.release(ids, due_at=now + UNAVAILABLE_RETRY, error="platform not running")
             return False

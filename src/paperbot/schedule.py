@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -25,6 +26,8 @@ from paperbot.dispatch import Dispatcher
 from paperbot.pipeline import Pipeline, cursor_name
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 15.0  # seconds a delivery run may take to finish its send in flight
 
 
 async def poll_if_due(pipeline: Pipeline, dispatcher: Dispatcher, clock: Clock, settings: Settings) -> bool:
@@ -53,20 +56,20 @@ class Scheduler:
         self._settings = settings
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._poll_lock = asyncio.Lock()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], str] = {}
         self.last_poll_ok: datetime | None = None
 
     def _tracked(self, job: Callable[[], Awaitable[None]], name: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             task = asyncio.current_task()
             assert task is not None
-            self._running.add(task)
+            self._running[task] = name
             try:
                 await job()
             except Exception:
                 log.exception("%s failed; it runs again at its next time", name)
             finally:
-                self._running.discard(task)
+                self._running.pop(task, None)
 
         return run
 
@@ -77,7 +80,8 @@ class Scheduler:
 
     @property
     def running(self) -> bool:
-        return bool(self._scheduler.running)
+        """Started and not paused (a paused scheduler starts no jobs)."""
+        return bool(self._scheduler.state == STATE_RUNNING)
 
     async def deliver(self) -> None:
         run = await self._worker.run_once()
@@ -123,9 +127,21 @@ class Scheduler:
         return [(job.id, str(job.next_run_time)) for job in self._scheduler.get_jobs()]
 
     async def stop(self) -> None:
-        """No new runs; the ones in flight are cancelled (their work is transactional)."""
+        """No new runs. A poll in flight is cancelled (its batch is one transaction); a
+        delivery run finishes the send in flight and marks it, and puts back the rest,
+        so that nothing the platform already has is sent again after the restart."""
+        # Paused first, shut down last: APScheduler's shutdown cancels the jobs in flight.
+        if self._scheduler.running:
+            self._scheduler.pause()
+        self._worker.stop()
+        running = dict(self._running)
+        for task, name in running.items():
+            if name != "delivery":
+                task.cancel()
+        if running:
+            _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        for task in list(self._running):
-            task.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)

@@ -91,7 +91,7 @@ def _phrase(node: Phrase) -> Predicate:
 def _prefix(node: Prefix) -> Predicate:
     start = f" {node.text}"
     if node.field is Field.ANY:
-        return lambda d: start in d.title.raw or start in d.abstract.raw
+        return lambda d: start in d.any_raw
     (part,) = TEXT_FIELDS[node.field]
     return lambda d: start in part(d).raw
 

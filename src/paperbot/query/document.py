@@ -155,6 +155,7 @@ class PaperDoc:
 
     __slots__ = (
         "_any_pairs",
+        "_any_raw",
         "_any_sequence",
         "abstract",
         "any_words",
@@ -188,6 +189,7 @@ class PaperDoc:
         self.categories = category_keys(paper.categories)
         self.has_code = bool(paper.code_links)
         self._any_sequence: str | None = None
+        self._any_raw: str | None = None
         self._any_pairs: frozenset[tuple[str, str]] | None = None
 
     @property
@@ -197,6 +199,13 @@ class PaperDoc:
         if self._any_sequence is None:
             self._any_sequence = self.title.sequence + self.abstract.sequence
         return self._any_sequence
+
+    @property
+    def any_raw(self) -> str:
+        """Title and abstract ``raw`` end to end, likewise."""
+        if self._any_raw is None:
+            self._any_raw = self.title.raw + self.abstract.raw
+        return self._any_raw
 
     @property
     def any_pairs(self) -> frozenset[tuple[str, str]]:

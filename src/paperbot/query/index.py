@@ -29,7 +29,7 @@ property tests check.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Generic, TypeVar
@@ -378,11 +378,12 @@ class SubscriptionIndex(Generic[SubId]):
                     continue
                 # Distinct words: a topic word is often repeated, and its entries
                 # would be reached again each time.
-                words = set(chain(title.raw_words, abstract.raw_words))
-                reached += chain.from_iterable(map(lookup.__getitem__, words))
+                words: Iterable[str] = set(chain(title.raw_words, abstract.raw_words))
             else:
-                text = {"ti": title, "abs": abstract, "co": comment}[field]
-                reached += chain.from_iterable(map(lookup.__getitem__, text.raw_words))
+                words = {"ti": title, "abs": abstract, "co": comment}[field].raw_words
+            # filter(None) passes on the few words that lead somewhere, sparing an
+            # iterator over an empty tuple for each of the others.
+            reached += chain.from_iterable(filter(None, map(lookup.__getitem__, words)))
         return reached
 
     def match(self, paper: Paper | PaperDoc) -> list[tuple[SubId, Match]]:
