@@ -111,26 +111,13 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     health_max_poll_age: float = Field(default=6 * 3600.0, gt=0)
 
-    @field_validator("arxiv_archives", mode="before")
+    @field_validator("arxiv_archives", "operators", "arxiv_holidays", mode="before")
     @classmethod
-    def _split_archives(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
+        """Lists in the environment are comma- or space-separated (archives also take ``cs+math``)."""
         if isinstance(value, str):
             parts = value.replace("+", ",").replace(" ", ",").split(",")
             return tuple(part.strip() for part in parts if part.strip())
-        return value
-
-    @field_validator("operators", mode="before")
-    @classmethod
-    def _split_operators(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
-        return value
-
-    @field_validator("arxiv_holidays", mode="before")
-    @classmethod
-    def _split_holidays(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
         return value
 
     @field_validator("log_level", mode="before")
