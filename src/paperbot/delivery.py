@@ -27,7 +27,7 @@ from paperbot.metrics import Metrics
 from paperbot.pacing import Pacer
 from paperbot.query import QueryError, match
 from paperbot.slots import digest_due, zone_of
-from paperbot.store.chats import ChatStore, Recipient
+from paperbot.store.chats import ChatStore, Recipient, Subscription
 from paperbot.store.outbox import Delivery, Outbox
 from paperbot.store.papers import PaperStore
 from paperbot.summary.facts import facts_of
@@ -36,6 +36,7 @@ from paperbot.summary.service import Summarizer
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100
+DIGEST_BATCH = 200  # digest chats claimed, and their subscriptions and papers read, at once
 SUMMARY_WAIT = 20.0  # seconds a digest waits for model summaries before using offline ones
 UNAVAILABLE_RETRY = timedelta(hours=1)
 
@@ -118,8 +119,19 @@ class DeliveryWorker:
 
     # -- sending one message ------------------------------------------------------------
 
-    async def _send(self, recipient: Recipient, reply: Reply, ids: Sequence[int], run: DeliveryRun) -> bool:
-        """Pace, send, mark. False if it did not go (the deliveries are back in the queue)."""
+    async def _send(
+        self,
+        recipient: Recipient,
+        reply: Reply,
+        ids: Sequence[int],
+        run: DeliveryRun,
+        *,
+        digest_at: datetime | None = None,
+    ) -> bool:
+        """Pace, send, mark (and, with ``digest_at``, record the digest in the same transaction).
+
+        False if it did not go (the deliveries are back in the queue).
+        """
         messenger = self._messengers.get(recipient.platform.value)
         now = self._clock.now()
         if self._stopping:
@@ -128,12 +140,12 @@ class DeliveryWorker:
         if messenger is None:
             await self._outbox.release(ids, due_at=now + UNAVAILABLE_RETRY, error="platform not running")
             return False
-        await self._pacer.wait(recipient.platform, recipient.external_id, recipient.kind)
         platform = recipient.platform.value
         context = {"chat": f"{platform}:{recipient.external_id}", "platform": platform}
-        started = self._clock.monotonic()
         try:
-            await messenger.send(recipient.external_id, reply)
+            async with self._pacer.sending(recipient.platform, recipient.external_id, recipient.kind):
+                started = self._clock.monotonic()
+                await messenger.send(recipient.external_id, reply)
         except RecipientUnavailable as err:
             # The adapter paused the chat; its messages wait for it to come back.
             await self._outbox.release(ids, due_at=now + UNAVAILABLE_RETRY, error=str(err))
@@ -156,7 +168,7 @@ class DeliveryWorker:
             self._count(platform, "dead" if dead else "failed")
             log.warning("delivery failed: %s", err, extra=context)
             return False
-        await self._outbox.mark_sent(ids)
+        await self._outbox.mark_sent(ids, digest=(recipient.id, digest_at) if digest_at is not None else None)
         self._count(platform, "sent", self._clock.monotonic() - started)
         run.messages += 1
         return True
@@ -246,11 +258,31 @@ class DeliveryWorker:
         now = self._clock.now()
         candidates = await self._chats.recipients(await self._outbox.digest_recipients())
         due = [r for r in candidates.values() if digest_due(r, now) or r.digest_late]
-        await self._side_by_side([self._digest(recipient, now, run) for recipient in due])
+        for start in range(0, len(due), DIGEST_BATCH):
+            # One claim, one subscriptions query and one papers query per batch of chats,
+            # instead of three round trips (and a fourth transaction to record it) per chat.
+            batch = due[start : start + DIGEST_BATCH]
+            ids = [r.id for r in batch]
+            claimed = await self._outbox.claim_digests(ids)
+            subscriptions = await self._chats.subscriptions_of(ids)
+            wanted = sorted({d.arxiv_id for deliveries in claimed.values() for d in deliveries})
+            papers = {p.arxiv_id: p for p in await self._papers.get_many(wanted)} if wanted else {}
+            await self._side_by_side(
+                [
+                    self._digest(r, now, run, claimed.get(r.id, []), subscriptions.get(r.id, []), papers)
+                    for r in batch
+                ]
+            )
 
-    async def _digest(self, recipient: Recipient, now: datetime, run: DeliveryRun) -> None:
-        claimed = await self._outbox.claim_for(recipient.id)
-        subscriptions = await self._chats.subscriptions(recipient.id)
+    async def _digest(
+        self,
+        recipient: Recipient,
+        now: datetime,
+        run: DeliveryRun,
+        claimed: list[Delivery],
+        subscriptions: list[Subscription],
+        papers: Mapping[str, Paper],
+    ) -> None:
         if not claimed:
             if recipient.digest_late and not digest_due(recipient, now):
                 return  # still waiting for the late announcement; the note was sent
@@ -264,7 +296,6 @@ class DeliveryWorker:
                 run.notes += 1
                 await self._chats.record_digest(recipient.id, now, late=late)
             return
-        papers = {p.arxiv_id: p for p in await self._papers.get_many(sorted({d.arxiv_id for d in claimed}))}
         present = [d for d in claimed if d.arxiv_id in papers]
         summaries = await self._summaries.summaries_for(
             [papers[d.arxiv_id] for d in present], recipient.language, wait=SUMMARY_WAIT
@@ -275,11 +306,14 @@ class DeliveryWorker:
         day = now.astimezone(zone_of(recipient)).date()
         messages = build_digest(items, subscriptions, day=day, top=self._settings.digest_top, limit=limit)
         remaining = {d.id for d in claimed}
-        for message in messages:
-            if not await self._send(recipient, Reply(text=message.text), message.delivery_ids, run):
+        for position, message in enumerate(messages):
+            last = position == len(messages) - 1
+            sent = await self._send(
+                recipient, Reply(text=message.text), message.delivery_ids, run, digest_at=now if last else None
+            )
+            if not sent:
                 await self._outbox.release(sorted(remaining - set(message.delivery_ids)), due_at=now)
                 return
             remaining -= set(message.delivery_ids)
         run.digests += 1
         run.papers += len(items)
-        await self._chats.record_digest(recipient.id, now)

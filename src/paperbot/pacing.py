@@ -7,8 +7,10 @@ tests move a fake clock instead) until every window the send falls in has room.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from paperbot.clock import Clock
@@ -72,7 +74,33 @@ class Pacer:
 
     async def wait(self, platform: Platform, chat_id: str, kind: RecipientKind) -> float:
         """Wait for room in every window of this send, then count it; returns the time waited."""
+        waited, _ = await self._acquire(self._keys(platform, chat_id, kind))
+        return waited
+
+    @asynccontextmanager
+    async def sending(self, platform: Platform, chat_id: str, kind: RecipientKind) -> AsyncIterator[None]:
+        """``wait``, then count the send from the moment it is over rather than from its start.
+
+        The platform counts a message when it arrives, somewhere between our start and its
+        answer. Windows kept on start times open a little before the platform's do, and
+        network jitter then turns the 31st message of a second into a 429. Counted from the
+        answer, our window never opens before the platform's.
+        """
         keys = self._keys(platform, chat_id, kind)
+        _, granted = await self._acquire(keys)
+        try:
+            yield
+        finally:
+            now = self._clock.monotonic()
+            for key in keys:
+                times = self._sent.get(key)
+                if times is None:
+                    continue
+                with contextlib.suppress(ValueError):  # already out of the window
+                    times.remove(granted)
+                times.append(now)  # every time in the deque is <= now: it stays sorted
+
+    async def _acquire(self, keys: list[tuple[Platform, str, str]]) -> tuple[float, float]:
         waited = 0.0
         while (delay := self._delay(keys, self._clock.monotonic())) > 0:
             await self._sleep(delay)
@@ -80,7 +108,7 @@ class Pacer:
         now = self._clock.monotonic()
         for key in keys:
             self._sent.setdefault(key, deque()).append(now)
-        return waited
+        return waited, now
 
     def forget_idle(self) -> None:
         """Drop the windows of chats that have not been written to lately (memory stays flat)."""

@@ -56,6 +56,9 @@ class Subscription:
     created_at: datetime
 
 
+IN_CHUNK = 10_000  # ids per IN (...) list
+
+
 class Unset:
     """Marks an argument that was not given, where None means "clear it"."""
 
@@ -331,8 +334,27 @@ class ChatStore:
             return [_recipient(row) for row in await session.scalars(select(RecipientRow).order_by(RecipientRow.id))]
 
     async def recipients(self, ids: Sequence[int]) -> dict[int, Recipient]:
-        if not ids:
-            return {}
+        # In chunks: asyncpg refuses a statement with more than 32,767 parameters.
+        found: dict[int, Recipient] = {}
+        wanted = list(ids)
         async with self._sessions() as session:
-            rows = await session.scalars(select(RecipientRow).where(RecipientRow.id.in_(list(ids))))
-            return {row.id: _recipient(row) for row in rows}
+            for start in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[start : start + IN_CHUNK]
+                rows = await session.scalars(select(RecipientRow).where(RecipientRow.id.in_(chunk)))
+                found.update({row.id: _recipient(row) for row in rows})
+        return found
+
+    async def subscriptions_of(self, recipient_ids: Sequence[int]) -> dict[int, list[Subscription]]:
+        """The active subscriptions of many chats in one query (a batch of digests)."""
+        if not recipient_ids:
+            return {}
+        query = (
+            select(SubscriptionRow)
+            .where(SubscriptionRow.recipient_id.in_(list(recipient_ids)), SubscriptionRow.active.is_(True))
+            .order_by(SubscriptionRow.id)
+        )
+        found: dict[int, list[Subscription]] = {}
+        async with self._sessions() as session:
+            for row in await session.scalars(query):
+                found.setdefault(row.recipient_id, []).append(_subscription(row))
+        return found

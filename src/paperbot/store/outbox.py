@@ -156,6 +156,35 @@ class Outbox:
         async with self._sessions.begin() as session:
             return await self._claim(session, query, now)
 
+    async def claim_digests(self, recipient_ids: Sequence[int]) -> dict[int, list[Delivery]]:
+        """Every paper queued for these chats, for their digests: one SELECT and one UPDATE for all."""
+        if not recipient_ids:
+            return {}
+        now = self._clock.now()
+        query = (
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.recipient_id.in_(list(recipient_ids)),
+                DeliveryRow.kind == PAPER,
+                self._claimable(now),  # type: ignore[arg-type]
+            )
+            .order_by(DeliveryRow.id)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._sessions.begin() as session:
+            rows = list(await session.scalars(query))
+            if rows:
+                await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_([row.id for row in rows]))
+                    .values(status=DeliveryStatus.SENDING, claimed_at=now),
+                    execution_options={"synchronize_session": False},
+                )
+        found: dict[int, list[Delivery]] = {}
+        for row in rows:
+            found.setdefault(row.recipient_id, []).append(_delivery(row))
+        return found
+
     async def digest_recipients(self) -> list[int]:
         """Active, unpaused digest chats: the candidates for a digest now."""
         query = select(RecipientRow.id).where(
@@ -166,15 +195,27 @@ class Outbox:
         async with self._sessions() as session:
             return list(await session.scalars(query))
 
-    async def mark_sent(self, ids: Sequence[int]) -> None:
-        if not ids:
+    async def mark_sent(self, ids: Sequence[int], *, digest: tuple[int, datetime] | None = None) -> None:
+        """Mark sent; with ``digest=(chat, when)`` also record the chat's digest, in the same transaction."""
+        if not ids and digest is None:
             return
+        plain = {"synchronize_session": False}  # a new session: no loaded object to keep in step
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id.in_(list(ids)))
-                .values(status=DeliveryStatus.SENT, sent_at=self._clock.now(), last_error=None)
-            )
+            if ids:
+                await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_(list(ids)))
+                    .values(status=DeliveryStatus.SENT, sent_at=self._clock.now(), last_error=None),
+                    execution_options=plain,
+                )
+            if digest is not None:
+                recipient_id, when = digest
+                await session.execute(
+                    update(RecipientRow)
+                    .where(RecipientRow.id == recipient_id)
+                    .values(last_digest_at=when, digest_late=False),
+                    execution_options=plain,
+                )
 
     async def release(self, ids: Sequence[int], *, due_at: datetime, error: str | None = None) -> None:
         """Back to the queue without counting a try (rate limited, chat unavailable, shutdown)."""
