@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per subscription)"
     )
     print(
-        f"  of which analysing the papers (LaTeX, folding, words, pairs): {analysis:.2f} s; "
+        f"  of which analysing the papers (LaTeX, folding, words): {analysis:.2f} s; "
         f"finding and verifying candidates: {indexed - analysis:.2f} s"
     )
     print(

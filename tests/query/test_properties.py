@@ -73,7 +73,8 @@ def corpus() -> Corpus:
         docs=tuple(analyse(p) for p in papers),
         words=tuple(sorted(w for w in words if w not in ("and", "or", "not"))),
         phrases=tuple(sorted(phrases)),
-        surnames=tuple(sorted({n.split()[-1] for n in names if len(n.split()[-1]) > 1})),
+        # A full part: "R." alone is an initial, which au: rejects.
+        surnames=tuple(sorted({n.split()[-1] for n in names if len(n.split()[-1].rstrip(".")) > 1})),
         names=tuple(sorted(set(names))),
         categories=tuple(sorted(known)),
     )

@@ -13,7 +13,7 @@ lookups and substring searches in C, never by re-reading the text:
   ``pairs`` (each two adjacent keys) for the few callers that want a set.
 * ``raw``: the words before plural folding, likewise; a prefix query is one substring
   test (``" quantiz" in raw``), so ``transformers*`` still finds "transformers";
-  ``raw_words`` are the same words, for the index to look prefixes up by.
+  ``raw_words`` are the same words, for the index to look words and prefixes up by.
 
 Analysing a whole day's papers is part of the matcher's time budget, so only what
 every paper needs (words, keys) is built up front; the text as shown, the strings and

@@ -22,9 +22,10 @@ overhead per candidate. So:
   memo (``_WordLookup``), and the reasons of a match (``Match.hits``) are worked out
   only when read.
 
-Adding and removing subscriptions touch only their own postings. The result is the
-same as matching every query against the paper (``match`` in a loop), which the
-property tests check.
+Adding and removing subscriptions touch only their own postings (and empty the memo
+of the words they concern); nothing is rebuilt, except by ``compact``, which moves
+and never changes. The result is the same as matching every query against the
+paper (``match`` in a loop), which the property tests check.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, pairwise
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from paperbot.domain import Paper
 from paperbot.query.ast import And, Node
@@ -45,7 +46,8 @@ from paperbot.query.text import plural_key
 
 SubId = TypeVar("SubId", bound=Hashable)
 
-# Title-or-abstract words ("any") are looked up through _WordLookup, not these.
+# A paper's title-or-abstract words ("any") reach their postings through the
+# _WordLookup that reads them, the other slots by a set intersection.
 _WORD_SLOTS = ("any", "ti", "co", "au", AUTHOR_PAIR_SLOT, "cat", "has")
 _PAIR_SLOTS = tuple(PAIR_SLOT + slot for slot in ("any", "ti", "co"))
 # Abstract words are most of a paper's words, so looking them up separately would
@@ -132,8 +134,18 @@ class _Entry(Generic[SubId]):
         phrase = None if self.needle is None else (self.needle, self.compound)
         stages = Stages(_copied(self.required), _copied(self.excluded), _copied(self.categories), phrase, self.rest)
         entry: _Entry[SubId] = _Entry(self.query, self.keys, self.terms, stages)
-        entry.subs = tuple(list(self.subs))  # tuple(self.subs) would be the same object
+        # A new tuple (tuple(self.subs) would be the same object), and new int ids
+        # too: every match reads its subscribers' ids, and an equal int is the same
+        # id to the caller (the index only hashes and compares them).
+        entry.subs = tuple(map(_copied_id, self.subs))
         return entry
+
+
+def _copied_id(sub: SubId) -> SubId:
+    # Exactly int (not bool or another subclass); isinstance for the type checker.
+    if isinstance(sub, int) and type(sub) is int:
+        return cast(SubId, sub + 0)  # int(sub) would be sub itself
+    return sub
 
 
 def _copied(words: frozenset[str] | None) -> frozenset[str]:
@@ -293,8 +305,8 @@ class SubscriptionIndex(Generic[SubId]):
         A paper's candidates are the entries of a few keys; filed one subscription at
         a time, they lie scattered over the heap, and with 100,000 subscriptions
         fetching them from memory is much of what matching costs. Allocated again key
-        by key, those of a key lie side by side (entry, sets and subscriber tuple,
-        each kind in its own size class). Results do not change. ``match`` does
+        by key, those of a key lie side by side (entry, sets, subscriber tuple and
+        int ids, each kind in its own size class). Results do not change. ``match`` does
         this by itself once half the entries were filed since the last time; call it
         after loading subscriptions to have it done then.
         """

@@ -20,7 +20,7 @@ class AuthorName(NamedTuple):
     full: frozenset[str]  # parts longer than one letter
     letters: frozenset[str]  # first letters of all parts
     initials: frozenset[str]  # one-letter parts
-    pairs: frozenset[str]  # see name_pairs
+    pairs: frozenset[str]  # name_pair of each full part with each other part
 
     @classmethod
     def of(cls, parts: tuple[str, ...]) -> AuthorName:

@@ -8,7 +8,7 @@ queries worth verifying.
 * a word, a category, ``has:code``: the term itself;
 * a phrase: its rarest pair of adjacent words (for two words, the phrase itself), or
   its closed compound (``statespace``);
-* a prefix: the prefix, looked up by its first letters;
+* a prefix: the prefix (the index looks up the words of a paper that start with it);
 * an author: the one part of a one-part name; for a longer name, each full part
   with the initial of the next part (``names.name_pair``);
 * ``AND``: the cheapest child that has keys; ``OR``: the union of its children's keys;
