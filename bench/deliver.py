@@ -34,6 +34,7 @@ import asyncio
 import cProfile
 import io
 import multiprocessing
+import os
 import pstats
 import sys
 import tempfile
@@ -259,6 +260,12 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def machine() -> str:
+    """Cores and load: the ceiling is CPU-bound, so other work on the machine lowers it."""
+    one, five, fifteen = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 async def phase_limited(app: App, adapter: TelegramAdapter, fake: FakeTelegramProcess, chats: int) -> bool:
     print(
         f"phase 1: {chats} digests, fake Telegram enforcing 30/s, our pacer at {app.settings.telegram_rate_global:g}/s"
@@ -387,7 +394,7 @@ async def bench(args: argparse.Namespace) -> int:
                 started = time.perf_counter()
                 await populate(app, args.chats)
                 backend = app.engine.url.get_backend_name()
-                print(f"setup: {args.chats} chats on {backend} in {time.perf_counter() - started:.1f} s")
+                print(f"setup: {args.chats} chats on {backend} in {time.perf_counter() - started:.1f} s; {machine()}")
                 adapter = TelegramAdapter(settings, app.commands, app.services.chats)
                 await adapter.application.initialize()  # sending needs no polling
                 try:
@@ -395,6 +402,7 @@ async def bench(args: argparse.Namespace) -> int:
                     ceiling = await phase_ceiling(app, adapter, fake, args.chats, profile=args.profile)
                 finally:
                     await adapter.stop()
+                print(f"machine at the end: {machine()}")
             errors = fake.stats().server_errors
             if errors:
                 print(f"the fake answered 500 (a bug in the fake) {errors} times")

@@ -5,21 +5,28 @@ marking leaves its claim behind; after ``lease`` seconds the claim counts as aba
 and the message is sent again, so a crash repeats at most the messages in flight and
 loses none. On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite
 has one writer at a time, which gives the same guarantee.
+
+Marks are written in groups (a group commit): each sender still waits until its own mark
+is committed before it goes on, but the marks of the sends that finished while one
+transaction was being written go into the next one together. What is sent and not yet
+marked is never more than the sends in flight, as with one transaction per mark; a single
+sender (concurrency 1) gets one transaction per message, exactly as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paperbot.clock import Clock
+from paperbot.store.inserts import insert_new
 from paperbot.store.models import DeliveryMode, DeliveryRow, DeliveryStatus, RecipientRow
+from paperbot.store.types import UTCDateTime
 
 PAPER = "paper"
 
@@ -54,6 +61,31 @@ class Owed:
     due_at: datetime
 
 
+@dataclass(slots=True, eq=False)
+class _Mark:
+    """One sender's ``mark_sent``, waiting for the transaction that writes it."""
+
+    ids: Sequence[int]
+    digest: tuple[int, datetime] | None
+    written: bool = False
+    dropped: bool = False  # its caller failed or was cancelled, and takes it as not marked
+
+
+# Built once, run on the transaction's connection rather than through the session: one
+# UPDATE by primary key per message with no ORM bookkeeping (no loaded objects to keep in
+# step), the parameters of the whole group in one executemany, and no IN list to overflow.
+MARK_SENT = (
+    update(DeliveryRow)
+    .where(DeliveryRow.id == bindparam("delivery_id"))
+    .values(status=DeliveryStatus.SENT, sent_at=bindparam("sent", type_=UTCDateTime()), last_error=None)
+)
+RECORD_DIGEST = (
+    update(RecipientRow)
+    .where(RecipientRow.id == bindparam("recipient_id"))
+    .values(last_digest_at=bindparam("when", type_=UTCDateTime()), digest_late=False)
+)
+
+
 def _delivery(row: DeliveryRow) -> Delivery:
     return Delivery(
         id=row.id,
@@ -71,6 +103,8 @@ class Outbox:
         self._sessions = sessions
         self._clock = clock
         self._lease = timedelta(seconds=lease)
+        self._marks: list[_Mark] = []  # waiting for the next mark transaction
+        self._marking = asyncio.Lock()  # one mark transaction at a time, the rest gather behind it
 
     async def enqueue(self, owed: Sequence[Owed]) -> int:
         """Queue each (chat, paper, kind) once; a pair queued before is left as it is."""
@@ -91,18 +125,7 @@ class Outbox:
             for o in owed
         ]
         async with self._sessions.begin() as session:
-            dialect = (await session.connection()).dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            added = 0
-            for start in range(0, len(values), 500):
-                statement = (
-                    insert(DeliveryRow)
-                    .values(values[start : start + 500])
-                    .on_conflict_do_nothing(index_elements=["recipient_id", "arxiv_id", "kind"])
-                )
-                result = await session.execute(statement)
-                added += max(result.rowcount, 0)  # type: ignore[attr-defined]
-            return added
+            return await insert_new(session, DeliveryRow, values, ["recipient_id", "arxiv_id", "kind"])
 
     def _claimable(self, now: datetime) -> object:
         return or_(
@@ -196,26 +219,47 @@ class Outbox:
             return list(await session.scalars(query))
 
     async def mark_sent(self, ids: Sequence[int], *, digest: tuple[int, datetime] | None = None) -> None:
-        """Mark sent; with ``digest=(chat, when)`` also record the chat's digest, in the same transaction."""
+        """Mark sent; with ``digest=(chat, when)`` also record the chat's digest, in the same transaction.
+
+        Returns once the mark is committed. Marks asked for while another transaction is
+        being written are committed together in the next one (see the module's doc).
+        """
         if not ids and digest is None:
             return
-        plain = {"synchronize_session": False}  # a new session: no loaded object to keep in step
+        mark = _Mark(ids, digest)
+        self._marks.append(mark)
+        try:
+            async with self._marking:
+                if mark.written:
+                    return  # the holder before us wrote it with its own
+                group, self._marks = self._marks, []
+                try:
+                    await self._write_marks(group)
+                except BaseException:
+                    # Ours fails; the others go back to be written by the next holder.
+                    self._marks[:0] = [m for m in group if m is not mark and not m.dropped]
+                    raise
+                for done in group:
+                    done.written = True
+        except BaseException:
+            # Cancelled or failed: the caller takes its mark as not written, so nobody writes
+            # it later behind its back (an old digest time written after a newer one would
+            # make that digest due again).
+            mark.dropped = True
+            if mark in self._marks:
+                self._marks.remove(mark)
+            raise
+
+    async def _write_marks(self, group: Sequence[_Mark]) -> None:
+        now = self._clock.now()
+        sent = [{"delivery_id": i, "sent": now} for mark in group for i in mark.ids]
+        digests = [{"recipient_id": m.digest[0], "when": m.digest[1]} for m in group if m.digest is not None]
         async with self._sessions.begin() as session:
-            if ids:
-                await session.execute(
-                    update(DeliveryRow)
-                    .where(DeliveryRow.id.in_(list(ids)))
-                    .values(status=DeliveryStatus.SENT, sent_at=self._clock.now(), last_error=None),
-                    execution_options=plain,
-                )
-            if digest is not None:
-                recipient_id, when = digest
-                await session.execute(
-                    update(RecipientRow)
-                    .where(RecipientRow.id == recipient_id)
-                    .values(last_digest_at=when, digest_late=False),
-                    execution_options=plain,
-                )
+            connection = await session.connection()
+            if sent:
+                await connection.execute(MARK_SENT, sent)
+            if digests:
+                await connection.execute(RECORD_DIGEST, digests)
 
     async def release(self, ids: Sequence[int], *, due_at: datetime, error: str | None = None) -> None:
         """Back to the queue without counting a try (rate limited, chat unavailable, shutdown)."""
