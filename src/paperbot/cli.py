@@ -261,14 +261,23 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
         for task in tasks:
             task.cancel()
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        failed_stops = 0
         for adapter in reversed(started):
-            await adapter.stop()
-        log.info("stopped")
+            # One platform failing to stop must not leave the others running.
+            try:
+                await adapter.stop()
+            except Exception:
+                failed_stops += 1
+                log.exception("stopping %s failed", type(adapter).__name__)
+        if failed_stops:
+            log.error("stopped, %d adapter(s) not cleanly", failed_stops)
+        else:
+            log.info("stopped")
     # A task that died (rather than being stopped) must not pass for a clean exit.
     for outcome in outcomes:
         if isinstance(outcome, Exception):
             raise outcome
-    return 0
+    return 0 if not failed_stops else 1
 
 
 async def cmd_status(app: App, args: argparse.Namespace) -> int:
