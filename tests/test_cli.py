@@ -38,6 +38,8 @@ def cli_env(database_url: str, fake_arxiv: FakeArxiv, tmp_path: Path) -> dict[st
         "PAPERBOT_ARXIV_FEED_URL": fake_arxiv.feed_url,
         "PAPERBOT_ARXIV_REQUEST_INTERVAL": "0",
         "PAPERBOT_ARXIV_BACKOFF_BASE": "0.01",
+        # Every poll embeds what it stored; TF-IDF keeps that quick (tests/relevance cover the model).
+        "PAPERBOT_EMBEDDING_MODEL": "tfidf",
     }
 
 

@@ -131,6 +131,7 @@ async def test_sigkill_mid_send_loses_nothing_and_repeats_at_most_one_per_kill(
         "PAPERBOT_ARXIV_ARCHIVES": "cs",
         "PAPERBOT_ARXIV_REQUEST_INTERVAL": "0",
         "PAPERBOT_ARXIV_MAX_ATTEMPTS": "1",
+        "PAPERBOT_EMBEDDING_MODEL": "tfidf",  # a poll embeds what it stored; TF-IDF keeps that quick
         # A killed process's claims are taken over after 1 s; the outbox is looked at 5 times a second.
         "PAPERBOT_DELIVERY_LEASE": "1",
         "PAPERBOT_DELIVERY_INTERVAL": "0.2",
@@ -256,6 +257,7 @@ async def test_arxiv_late_at_the_slot_sends_a_note_then_the_papers_within_the_ho
         arxiv_max_attempts=3,
         arxiv_backoff_base=1,
         arxiv_backoff_max=5,
+        embedding_model="tfidf",
     )
     messenger = RecordingMessenger()
 

@@ -23,13 +23,21 @@ from paperbot.dispatch import Dispatcher
 from paperbot.metrics import Metrics
 from paperbot.pacing import Pacer, Sleep
 from paperbot.pipeline import Pipeline, cursor_name
+from paperbot.relevance.embeddings import Embeddings
+from paperbot.relevance.holdback import HoldBack
+from paperbot.relevance.ranking import ChatRanking
+from paperbot.relevance.ratings import InterestModels
+from paperbot.relevance.topic import WORD_FREQUENCY_SAMPLE, TopicScorer
 from paperbot.store.chats import ChatStore
 from paperbot.store.db import create_engine, migrate, session_factory
 from paperbot.store.feedback import FeedbackStore
+from paperbot.store.held import HeldStore
+from paperbot.store.library import LibraryStore
 from paperbot.store.models import DeliveryStatus
 from paperbot.store.outbox import Outbox
 from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
+from paperbot.store.vectors import VectorStore
 from paperbot.summary.service import Summarizer
 
 log = logging.getLogger(__name__)
@@ -68,6 +76,16 @@ class App:
             settings=self.settings,
             feed_day=feed_day,
             metrics=self.metrics,
+            ranking=ChatRanking(
+                self.services.interest,
+                self.services.feedback,
+                self.services.library,
+                self.store,
+                self.services.embeddings,
+                library_threshold=self.settings.library_threshold,
+                library_top=self.settings.library_top,
+            ),
+            topics=self.services.topics,
         )
 
 
@@ -112,6 +130,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         metrics = Metrics()
         store = PaperStore(sessions, clock)
         source = build_source(settings, transport)
+        embeddings = Embeddings.from_settings(
+            settings.embedding_model, VectorStore(sessions, clock), clock, threads=settings.embedding_threads
+        )
         pipeline = Pipeline(
             source,
             store,
@@ -119,19 +140,29 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             backfill_days=settings.arxiv_backfill_days,
             enrich_batch=settings.arxiv_enrich_batch,
             metrics=metrics,
+            after_store=embeddings.backfill_quietly,
         )
         summarizer = Summarizer.from_settings(settings, SummaryStore(sessions, clock), clock)
+        outbox = Outbox(sessions, clock, lease=settings.delivery_lease)
+        feedback = FeedbackStore(sessions, clock)
         services = Services(
             settings=settings,
             clock=clock,
             papers=store,
             chats=ChatStore(sessions, clock),
-            feedback=FeedbackStore(sessions, clock),
+            feedback=feedback,
             source=source,
             summaries=summarizer,
+            embeddings=embeddings,
+            interest=InterestModels(feedback, store, embeddings),
+            library=LibraryStore(sessions, clock),
+            held=HeldStore(sessions, clock, outbox),
+            topics=TopicScorer(embeddings, store, corpus=lambda: store.recent(limit=WORD_FREQUENCY_SAMPLE)),
         )
-        outbox = Outbox(sessions, clock, lease=settings.delivery_lease)
-        dispatcher = Dispatcher(store, services.chats, outbox, clock, metrics)
+        hold_back = HoldBack(services.held, services.interest, services.chats, threshold=settings.filter_threshold)
+        dispatcher = Dispatcher(
+            store, services.chats, outbox, clock, metrics, topics=services.topics, hold_back=hold_back
+        )
         metrics.outbox_depth_from(lambda: _depth(outbox))
         app = App(
             settings,

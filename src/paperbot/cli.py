@@ -1,4 +1,4 @@
-"""The ``paperbot`` command: run, fetch, ingest, paper, search."""
+"""The ``paperbot`` command: run, fetch, ingest, paper, search, status, embed, console."""
 
 from __future__ import annotations
 
@@ -288,6 +288,31 @@ async def cmd_status(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+class ProgressLine:
+    """``embedded 320/2500 (12.8%)`` on standard error, rewritten in place, every ``step`` papers."""
+
+    def __init__(self, step: int = 32) -> None:
+        self._step = step
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if done != total and done - self._shown < self._step:
+            return
+        self._shown = done
+        share = f" ({100 * done / total:.1f}%)" if total else ""
+        end = "\n" if done >= total else ""
+        print(f"\rembedded {done}/{total}{share}", end=end, file=sys.stderr, flush=True)
+
+
+async def cmd_embed(app: App, args: argparse.Namespace) -> int:
+    """Embed every stored paper that has no vector under the backend in use."""
+    embeddings = app.services.embeddings
+    print(f"vectors: {embeddings.describe()}", file=sys.stderr)
+    embedded = await embeddings.backfill(ProgressLine())
+    print(f"{embedded} papers embedded ({embeddings.model})")
+    return 0
+
+
 async def cmd_console(app: App, args: argparse.Namespace) -> int:
     """A private chat with the bot in the terminal; reads commands from standard input."""
     from paperbot.chat.console import Console
@@ -333,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="polls, chats, outbox and schedule, for the operator")
     status.add_argument("--json", action="store_true", help="machine-readable output for scripts")
     status.set_defaults(handler=cmd_status)
+
+    embed = commands.add_parser("embed", help="embed the stored papers that have no vector yet")
+    embed.set_defaults(handler=cmd_embed)
 
     console = commands.add_parser("console", help="chat with the bot in the terminal (commands from stdin)")
     console.set_defaults(handler=cmd_console)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     subscription_quota: int = Field(default=50, ge=1)
     command_rate_limit: int = Field(default=20, ge=1)
     preview_days: int = Field(default=7, ge=1)
+    more_like_this_days: int = Field(default=90, ge=1)
+    library_threshold: float = Field(default=0.5, ge=-1, le=1)
+    library_top: int = Field(default=3, ge=0)
+    filter_threshold: float = Field(default=0.2, ge=0, le=1)
 
     digest_top: int = Field(default=10, ge=1)
     delivery_interval: float = Field(default=5.0, gt=0)
@@ -104,6 +108,9 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(default=4, ge=1)
     llm_daily_budget: int = Field(default=500, ge=0)
     llm_max_tokens: int = Field(default=200, ge=16)
+
+    embedding_model: Literal["auto", "minilm", "tfidf"] = "auto"
+    embedding_threads: int = Field(default=2, ge=1)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -26,6 +26,10 @@ from paperbot.messages import Card, Reply
 from paperbot.metrics import Metrics
 from paperbot.pacing import Pacer
 from paperbot.query import QueryError, match
+from paperbot.query.result import Match
+from paperbot.query.topics import TopicScoresMissing
+from paperbot.relevance.ranking import BatchRanking, ChatRanking
+from paperbot.relevance.topic import TopicScorer
 from paperbot.slots import digest_due, zone_of
 from paperbot.store.chats import ChatStore, Recipient, Subscription
 from paperbot.store.outbox import Delivery, Outbox
@@ -92,8 +96,12 @@ class DeliveryWorker:
         settings: Settings,
         feed_day: FeedDay,
         metrics: Metrics | None = None,
+        ranking: ChatRanking | None = None,
+        topics: TopicScorer | None = None,
     ) -> None:
         self._metrics = metrics
+        self._ranking = ranking
+        self._topics = topics
         self._stopping = False
         self._outbox = outbox
         self._chats = chats
@@ -224,7 +232,7 @@ class DeliveryWorker:
             return replace(build_card(paper, ""), notice=f"new version v{paper.version}{comment}")
         summary = await self._summaries.summary_for(paper, recipient.language)
         why, highlight = await self._why(recipient, paper, delivery)
-        return build_card(
+        card = build_card(
             paper,
             summary.text,
             venue=facts_of(paper).venue,
@@ -232,6 +240,10 @@ class DeliveryWorker:
             highlight=highlight,
             subscription_ids=delivery.subscription_ids,
         )
+        if self._ranking is None:
+            return card
+        interest = (await self._ranking.interest(recipient.id, [paper])).get(paper.arxiv_id)
+        return replace(card, interest=interest)
 
     async def _why(
         self, recipient: Recipient, paper: Paper, delivery: Delivery
@@ -245,12 +257,24 @@ class DeliveryWorker:
                 continue
             try:
                 found = match(subscription.canonical, paper)
+            except TopicScoresMissing:
+                # A topic term's reason is its similarity, which only the scorer knows.
+                found = await self._topic_match(subscription.canonical, paper)
             except QueryError:
                 continue
             if found is not None:
                 why.append(found.explain())
                 words += list(found.words)
         return tuple(why), tuple(dict.fromkeys(words))
+
+    async def _topic_match(self, query: str, paper: Paper) -> Match | None:
+        if self._topics is None:
+            return None
+        try:
+            found = await self._topics.search(query, [paper])
+        except QueryError:
+            return None
+        return found[0][1] if found else None
 
     # -- digests ------------------------------------------------------------------------
 
@@ -267,9 +291,10 @@ class DeliveryWorker:
             subscriptions = await self._chats.subscriptions_of(ids)
             wanted = sorted({d.arxiv_id for deliveries in claimed.values() for d in deliveries})
             papers = {p.arxiv_id: p for p in await self._papers.get_many(wanted)} if wanted else {}
+            ranking = await self._ranking.for_chats(ids) if self._ranking is not None else None
             await self._side_by_side(
                 [
-                    self._digest(r, now, run, claimed.get(r.id, []), subscriptions.get(r.id, []), papers)
+                    self._digest(r, now, run, claimed.get(r.id, []), subscriptions.get(r.id, []), papers, ranking)
                     for r in batch
                 ]
             )
@@ -282,6 +307,7 @@ class DeliveryWorker:
         claimed: list[Delivery],
         subscriptions: list[Subscription],
         papers: Mapping[str, Paper],
+        ranking: BatchRanking | None,
     ) -> None:
         if not claimed:
             if recipient.digest_late and not digest_due(recipient, now):
@@ -304,7 +330,26 @@ class DeliveryWorker:
         messenger = self._messengers.get(recipient.platform.value)
         limit = messenger.text_limit if messenger else 4096
         day = now.astimezone(zone_of(recipient)).date()
-        messages = build_digest(items, subscriptions, day=day, top=self._settings.digest_top, limit=limit)
+        interest: dict[str, float] = {}
+        close: list[tuple[Paper, float]] = []
+        if self._ranking is not None and ranking is not None:
+            if recipient.id in ranking.rated:
+                interest = await self._ranking.interest(recipient.id, [item.paper for item in items])
+            owned = ranking.libraries.get(recipient.id)
+            if owned:
+                days = 1 if recipient.digest_weekday is None else 5  # a weekly digest covers the week
+                close = await self._ranking.close_to_library(
+                    recipient.id, {i.paper.arxiv_id for i in items}, days=days, owned=owned
+                )
+        messages = build_digest(
+            items,
+            subscriptions,
+            day=day,
+            top=self._settings.digest_top,
+            limit=limit,
+            interest=interest,
+            close_to_library=close,
+        )
         remaining = {d.id for d in claimed}
         for position, message in enumerate(messages):
             last = position == len(messages) - 1

@@ -3,13 +3,15 @@
 Like the well-known "Daily Papers" lists: a header per query, then its papers (title
 link, date, short summary, comment, code link); the top N per query, then "and K more"
 with a /search hint. A paper matched by several of the chat's queries appears once,
-under the first, with the others named. Messages are cut between papers, never inside
+under the first, with the others named. With the chat's ratings model, each query's papers
+come most wanted first, with the interest shown; with a library, a last section lists
+papers of the day like it that no query caught. Messages are cut between papers, never inside
 one, and each knows which deliveries it carries, so each is marked sent on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,6 +28,7 @@ class DigestItem:
     delivery: Delivery
     paper: Paper
     summary: str
+    score: float | None = None  # a topic term's closeness (~"...", like:), shown when known
 
 
 @dataclass(slots=True)
@@ -34,10 +37,14 @@ class DigestMessage:
     delivery_ids: list[int] = field(default_factory=list)
 
 
-def _entry(item: DigestItem, also: Sequence[str]) -> str:
+def _entry(item: DigestItem, also: Sequence[str], interest: float | None = None) -> str:
     paper = item.paper
     day = paper.first_announced or (paper.submitted.date() if paper.submitted else None)
     meta = [paper.primary_category] + ([day.isoformat()] if day else [])
+    if interest is not None:
+        meta.append(f"interest {round(interest * 100)}%")
+    if item.score is not None:
+        meta.append(f"match {item.score:.2f}")
     facts = facts_of(paper)
     if facts.code_links:
         meta.append(link("Code", facts.code_links[0]))
@@ -52,6 +59,12 @@ def _entry(item: DigestItem, also: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def _library_entry(paper: Paper, closeness: float) -> str:
+    day = paper.first_announced or (paper.submitted.date() if paper.submitted else None)
+    meta = [paper.primary_category] + ([day.isoformat()] if day else []) + [f"similarity {closeness:.2f}"]
+    return f"• {link(latex_to_text(paper.title), paper.abs_url)} ({paper.arxiv_id}) · {' · '.join(meta)}"
+
+
 def build_digest(
     items: Sequence[DigestItem],
     subscriptions: Sequence[Subscription],
@@ -59,8 +72,15 @@ def build_digest(
     day: date,
     top: int,
     limit: int,
+    interest: Mapping[str, float] | None = None,
+    close_to_library: Sequence[tuple[Paper, float]] = (),
 ) -> list[DigestMessage]:
-    """Messages of at most ``limit`` characters holding every item once."""
+    """Messages of at most ``limit`` characters holding every item once.
+
+    ``interest`` (the chat's model's, per arXiv id) orders each query's papers and is shown;
+    ``close_to_library`` (papers with their closeness) makes the last section.
+    """
+    interest = interest or {}
     order = {s.id: position for position, s in enumerate(subscriptions)}
     canonical = {s.id: s.canonical for s in subscriptions}
     sections: dict[int, list[tuple[DigestItem, list[str]]]] = {s.id: [] for s in subscriptions}
@@ -79,9 +99,11 @@ def build_digest(
         entries = sections[subscription.id]
         if not entries:
             continue
+        if interest:
+            entries.sort(key=lambda entry: -interest.get(entry[0].paper.arxiv_id, 0.0))
         blocks.append((f"**{subscription.canonical}** ({len(entries)})", []))
         for item, also in entries[:top]:
-            blocks.append((_entry(item, also), [item.delivery.id]))
+            blocks.append((_entry(item, also, interest.get(item.paper.arxiv_id)), [item.delivery.id]))
         rest = entries[top:]
         if rest:
             blocks.append(
@@ -93,6 +115,9 @@ def build_digest(
     if orphans:
         blocks.append(("**From subscriptions removed since**", []))
         blocks += [(_entry(item, ()), [item.delivery.id]) for item in orphans]
+    if close_to_library:
+        blocks.append(("**Close to your library**", []))
+        blocks += [(_library_entry(paper, closeness), []) for paper, closeness in close_to_library]
     return _pack(blocks, limit)
 
 

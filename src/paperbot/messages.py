@@ -59,6 +59,8 @@ class Card:
     highlight: tuple[str, ...] = ()
     subscription_ids: tuple[int, ...] = ()
     notice: str | None = None
+    # How much the chat's ratings model thinks the chat wants the paper (0..1); None without one.
+    interest: float | None = None
 
     @property
     def authors_short(self) -> str:

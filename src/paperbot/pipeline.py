@@ -7,7 +7,7 @@ decides when a cursor may move.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,6 +60,7 @@ class Pipeline:
         backfill_days: int = 4,
         enrich_batch: int = 100,
         metrics: Metrics | None = None,
+        after_store: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.source = source
         self.store = store
@@ -67,6 +68,9 @@ class Pipeline:
         self.backfill_days = backfill_days
         self.enrich_batch = enrich_batch
         self.metrics = metrics
+        # Runs once a poll's papers are committed, before matching sees them (the embeddings'
+        # backfill); it must not raise, so a failure there never fails the poll.
+        self.after_store = after_store
 
     async def poll(
         self,
@@ -111,6 +115,8 @@ class Pipeline:
             log.info("%s: no announcement in the feed (weekend or holiday)", name)
         else:
             log.info("%s: announcement of %s stored: %s", name, outcome.announced_on, outcome.report.summary())
+        if self.after_store is not None:
+            await self.after_store()
         if enrich:
             await self.enrich()
         return outcome

@@ -43,6 +43,7 @@ class Status:
     next_digests: list[dict[str, str]] = field(default_factory=list)
     next_delivery_run: str = ""
     summaries: str = "offline"
+    vectors: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -113,6 +114,7 @@ async def collect_status(app: App) -> Status:
     status.next_delivery_run = f"every {settings.delivery_interval:g} s while the bot runs"
     summarizer = app.services.summaries
     status.summaries = f"LLM ({settings.llm_model})" if summarizer.uses_model else "offline (extractive)"
+    status.vectors = await app.services.embeddings.status_line()
     return status
 
 
@@ -154,4 +156,5 @@ def render_status(status: Status) -> str:
     for digest in status.next_digests:
         lines.append(f"  digest {digest['chat']}: {digest['at']}")
     lines.append(f"summaries: {status.summaries}")
+    lines.append(f"vectors: {status.vectors}")
     return "\n".join(lines)

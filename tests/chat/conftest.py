@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import date
 
 import pytest
 import simcord
@@ -19,17 +20,25 @@ from paperbot.commands.bot import CommandBot
 from paperbot.commands.catalog import build_command_bot
 from paperbot.commands.services import Services
 from paperbot.config import Settings
+from paperbot.delivery import Messenger
+from paperbot.relevance.embeddings import Embeddings
+from paperbot.relevance.ratings import InterestModels
+from paperbot.relevance.topic import TopicScorer
 from paperbot.store.chats import ChatStore
 from paperbot.store.db import session_factory
 from paperbot.store.feedback import FeedbackStore
+from paperbot.store.held import HeldStore
+from paperbot.store.library import LibraryStore
+from paperbot.store.outbox import Outbox
 from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
+from paperbot.store.vectors import VectorStore
 from paperbot.summary.service import Summarizer
 from tests.chat.frontends import ConsoleFrontend, DiscordFrontend, Frontend, TelegramFrontend
 from tests.fakes.arxiv_server import FIXTURES, FakeArxiv
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_server import FakeTelegram
-from tests.fakes.wiring import make_source, make_transport
+from tests.fakes.wiring import DeliveryStages, make_delivery, make_source, make_transport
 
 QUANT_PH = FIXTURES / "rss_quant-ph_2025-04-28_81items.rss.xml"
 
@@ -61,6 +70,7 @@ def settings(fake_arxiv: FakeArxiv, fake_telegram: FakeTelegram) -> Settings:
         arxiv_request_interval=0,
         telegram_token=fake_telegram.token,
         telegram_api_url=fake_telegram.base_url,
+        embedding_model="tfidf",  # a poll embeds what it stored; TF-IDF keeps that quick
     )
 
 
@@ -69,20 +79,51 @@ async def services(engine: AsyncEngine, clock: FakeClock, fake_arxiv: FakeArxiv,
     sessions = session_factory(engine)
     papers = PaperStore(sessions, clock)
     await papers.ingest(parse_feed(QUANT_PH.read_bytes()).announcements, source="fixture")
+    feedback = FeedbackStore(sessions, clock)
+    embeddings = Embeddings(VectorStore(sessions, clock), clock, kind="tfidf")
+    await embeddings.backfill()  # as the pipeline does after storing papers
     return Services(
         settings=settings,
         clock=clock,
         papers=papers,
         chats=ChatStore(sessions, clock),
-        feedback=FeedbackStore(sessions, clock),
+        feedback=feedback,
         source=make_source(fake_arxiv, make_transport(clock, interval=0, attempts=2)),
         summaries=Summarizer(SummaryStore(sessions, clock), clock),
+        embeddings=embeddings,
+        interest=InterestModels(feedback, papers, embeddings),
+        library=LibraryStore(sessions, clock),
+        held=HeldStore(sessions, clock, Outbox(sessions, clock)),
+        topics=TopicScorer(embeddings, papers),
     )
 
 
 @pytest.fixture
 def command_bot(services: Services) -> CommandBot:
     return build_command_bot(services)
+
+
+def delivery_to(services: Services, engine: AsyncEngine, messengers: Mapping[str, Messenger]) -> DeliveryStages:
+    """Matching and the outbox drain on the chat tests' stores, sending through ``messengers``.
+
+    The feed is at the fixture's announcement; the pacer's waits advance the fake clock.
+    """
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+
+    async def feed_day() -> date | None:
+        return date(2025, 4, 28)
+
+    return make_delivery(
+        session_factory(engine),
+        clock,
+        services.settings,
+        messengers,
+        papers=services.papers,
+        chats=services.chats,
+        summaries=services.summaries,
+        feed_day=feed_day,
+    )
 
 
 class RecordedSleeps(list[float]):

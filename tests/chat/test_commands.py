@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paperbot.commands.services import Services
+from paperbot.store.db import session_factory
+from paperbot.store.held import HeldPaper
 from paperbot.store.models import DeliveryMode
+from paperbot.store.outbox import Outbox
 from tests.chat.frontends import Frontend
 from tests.fakes.arxiv_server import FakeArxiv, Fault
 from tests.fakes.clock import FakeClock
@@ -43,6 +47,10 @@ async def test_start_and_help(chat: Frontend) -> None:
         "language",
         "like",
         "dislike",
+        "more",
+        "tune",
+        "filter",
+        "held",
     ):
         assert f"/{name}" in help_all.text, name
     assert "Query language" in help_all.text
@@ -230,3 +238,81 @@ async def test_unknown_and_addressed_commands(chat: Frontend, text: str) -> None
         assert "There is no /frobnicate command" in shown.text
     else:
         assert "Subscribed (#1): qubit" in shown.text
+
+
+# -- relevance: more like this, libraries, ratings ---------------------------------------------
+
+
+async def test_more_like_this_by_command_and_by_card_button(chat: Frontend) -> None:
+    shown = await chat.say("/more 2504.17837")
+    assert "Closest to Statistical noise enhances quantumness benefits" in shown.text
+    assert "among the papers of the last 90 days" in shown.text
+    assert shown.text.count("similarity 0.") >= 3
+    assert "2504.17837," not in shown.text.split("\n", 1)[1], "the paper itself is left out"
+    await chat.say("/paper 2504.17830")
+    pressed = await chat.press("More like this")
+    assert "Closest to" in pressed.text and "(2504.17830)" in pressed.text
+    assert "Usage: /more ID" in (await chat.say("/more")).text
+    assert "'nonsense' is not an arXiv id" in (await chat.say("/more nonsense")).text
+
+
+LIBRARY_BIBTEX = """/import
+@article{kora2025, title = {Statistical noise enhances quantumness benefits},
+  eprint = {2504.17837}, archivePrefix = {arXiv}}
+@article{fetched, title = {Fetched from arXiv}, doi = {10.48550/arXiv.2501.00042}}
+@book{knuth, title = {The Art of Computer Programming}, publisher = {Addison-Wesley}}
+@misc{gone, title = {Never existed}, url = {https://arxiv.org/abs/2501.99999}}"""
+
+
+async def test_import_a_bibtex_library(chat: Frontend, services: Services, fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.add_papers([make_paper("2501.00042", title="Fetched from arXiv")])
+    shown = await chat.say(LIBRARY_BIBTEX)
+    assert "Imported 2 papers from BibTeX into this chat's library (1 fetched from arXiv)." in shown.text
+    assert "Not on arXiv:\n• 2501.99999" in shown.text
+    assert "Not recognised (no arXiv id):\n• The Art of Computer Programming" in shown.text
+    recipient = await _recipient(services, chat)
+    assert await services.library.arxiv_ids(recipient.id) == ["2504.17837", "2501.00042"]
+    assert await services.chats.subscriptions(recipient.id) == [], "a library is no list of queries"
+    again = await chat.say("/import\n2504.17837\nhttps://arxiv.org/abs/2504.17830v1")
+    assert "Imported 1 paper from a list of arXiv ids" in again.text and "1 were in it already" in again.text
+    assert "The library holds 3" in again.text
+
+
+async def test_tune_rate_and_score_on_cards(chat: Frontend, services: Services) -> None:
+    first = await chat.say("/tune")
+    assert "No ratings yet. A spread of recent matches of recent papers" in first.text
+    assert first.text.count("quant-ph · 2025-04-28") == 8, "eight cards to rate"
+    rated = await chat.press("👍")
+    assert "👍 Noted" in rated.text or any("👍 Noted" in t for t in rated.toasts)
+    await chat.say("/dislike 2504.17830")
+    second = await chat.say("/tune")
+    assert "least sure about (only 1 👍 and 1 👎 so far" in second.text
+    assert "interest " in second.text, "each card shows the model's interest"
+    card = await chat.say("/paper 2504.17837")
+    assert "interest " in card.text
+    assert "Usage: /more" not in card.text
+    assert "no subscription #9" in (await chat.say("/tune 9")).text
+
+
+async def test_filter_and_held_papers(
+    chat: Frontend, services: Services, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    off = await chat.say("/filter")
+    assert "Filter is off" in off.text and "No ratings yet" in off.text
+    on = await chat.say("/filter on")
+    assert "Filter on: matches the model gives less than 20% interest are held back" in on.text
+    recipient = await _recipient(services, chat)
+    assert await services.held.filtering([recipient.id]) == {recipient.id}
+    assert "Nothing is held back" in (await chat.say("/held")).text
+    await services.held.hold([HeldPaper(recipient.id, "2504.17837", (), 0.07)])
+    listed = await chat.say("/held")
+    assert "Held back (1), newest first:" in listed.text
+    assert "Statistical noise enhances quantumness benefits" in listed.text and "interest 7%" in listed.text
+    released = await chat.press("Send 2504.17837")
+    assert "2504.17837 is on its way" in released.text or any("on its way" in t for t in released.toasts)
+    assert await services.held.held(recipient.id) == []
+    queued = await Outbox(session_factory(engine), clock).claim_for(recipient.id)
+    assert [d.arxiv_id for d in queued] == ["2504.17837"]
+    assert "is not held back here" in (await chat.say("/held release 2504.17837")).text
+    assert "Filter off" in (await chat.say("/filter off")).text
+    assert await services.held.filtering([recipient.id]) == set()

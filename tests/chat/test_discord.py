@@ -11,12 +11,12 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import discord
 import pytest
 import simcord
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paperbot.chat.discord import DiscordAdapter
 from paperbot.commands.bot import CommandBot
@@ -26,9 +26,10 @@ from paperbot.errors import ConfigError, RateLimited, RecipientUnavailable
 from paperbot.messages import Reply
 from paperbot.render.discord import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, TITLE_LIMIT
 from paperbot.store.models import Platform, RecipientKind
-from tests.chat.conftest import RecordedSleeps, discord_settings, running_discord
+from tests.chat.conftest import RecordedSleeps, delivery_to, discord_settings, running_discord
 from tests.chat.frontends import DiscordFrontend, button_labels, discord_text
 from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.clock import FakeClock
 from tests.fakes.papers import make_paper
 
 DEV_GUILD = 987654321098765432
@@ -301,7 +302,7 @@ async def test_over_limit_paper_is_one_embed_within_the_limits(
     assert "An extremely *long* title" in shown.text
     assert "Author 0, Author 1, Author 2 et al. · cs.LG" in shown.text
     assert "> A very long abstract with\\_underscores." in embed.description
-    assert button_labels(card) == ["Hide abstract", "PDF", "👍", "👎"]
+    assert button_labels(card) == ["Hide abstract", "PDF", "More like this", "👍", "👎"]
 
 
 async def test_long_text_is_split_across_messages(env: simcord.Env, adapter: DiscordAdapter) -> None:
@@ -316,39 +317,13 @@ async def test_long_text_is_split_across_messages(env: simcord.Env, adapter: Dis
 
 
 async def test_notification_card_and_digest_through_the_delivery_worker(
-    env: simcord.Env, adapter: DiscordAdapter, services: Services, engine: object
+    env: simcord.Env, adapter: DiscordAdapter, services: Services, engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    from paperbot.delivery import DeliveryWorker
-    from paperbot.dispatch import Dispatcher
     from paperbot.domain import AnnounceType
-    from paperbot.pacing import Pacer
-    from paperbot.store.db import session_factory
-    from paperbot.store.outbox import Outbox
     from tests.fakes.papers import announce
 
-    sessions = session_factory(engine)  # type: ignore[arg-type]
-    clock = services.clock
-    outbox = Outbox(sessions, clock)
-    dispatcher = Dispatcher(services.papers, services.chats, outbox, clock)
-
-    async def no_sleep(seconds: float) -> None:
-        clock.advance(seconds)  # type: ignore[attr-defined]
-
-    async def feed_day() -> date | None:
-        return date(2025, 4, 28)
-
-    worker = DeliveryWorker(
-        outbox=outbox,
-        chats=services.chats,
-        papers=services.papers,
-        summaries=services.summaries,
-        messengers={"discord": adapter},
-        pacer=Pacer.from_settings(services.settings, clock, no_sleep),
-        clock=clock,
-        settings=services.settings,
-        feed_day=feed_day,
-    )
-    await dispatcher.dispatch()
+    delivery = delivery_to(services, engine, {"discord": adapter})
+    await delivery.dispatcher.dispatch()
     chat = DiscordFrontend(env, adapter, env.create_user("ada"))
     await chat.say("/mode instant")
     await chat.say("/subscribe qubit*")
@@ -359,15 +334,15 @@ async def test_notification_card_and_digest_through_the_delivery_worker(
         comment="Code: https://github.com/o/r",
     )
     await services.papers.ingest([announce(paper, AnnounceType.NEW, complete=True)], source="test")
-    await dispatcher.dispatch()
-    run = await worker.run_once()
+    await delivery.dispatcher.dispatch()
+    run = await delivery.worker.run_once()
     assert run.papers == 1
     card = chat.channel.last_message
     assert card is not None
     assert "Qubit <routing> & friends" in discord_text(card)
     assert "Matched: qubit* (title, abstract)" in discord_text(card)
     assert "💻 Code: Code" in discord_text(card)
-    assert button_labels(card) == ["Abstract", "PDF", "Code", "👍", "👎", "Unsubscribe"]
+    assert button_labels(card) == ["Abstract", "PDF", "Code", "More like this", "👍", "👎", "Unsubscribe"]
     pressed = await chat.press("Unsubscribe")
     assert pressed.toasts == ["Unsubscribed from qubit*"]
 
@@ -379,11 +354,11 @@ async def test_notification_card_and_digest_through_the_delivery_worker(
         for n in range(100, 130)
     ]
     await services.papers.ingest([announce(p, AnnounceType.NEW, complete=True) for p in papers], source="test")
-    await dispatcher.dispatch()
+    await delivery.dispatcher.dispatch()
     services.settings.digest_top = 30
     before = len(chat.channel.history())
-    clock.advance(24 * 3600)  # type: ignore[attr-defined]
-    run = await worker.run_once()
+    clock.advance(24 * 3600)
+    run = await delivery.worker.run_once()
     assert run.digests == 1 and run.papers == 30
     digest = chat.channel.history()[before:]
     assert len(digest) >= 2
@@ -426,6 +401,24 @@ async def test_import_without_arguments_opens_a_form(
     assert reply is not None
     assert "Imported 2 subscriptions." in discord_text(reply)
     assert "line 3: unclosed quote" in discord_text(reply)
+
+
+async def test_import_a_library_attached_as_a_file(
+    env: simcord.Env, adapter: DiscordAdapter, services: Services
+) -> None:
+    user = env.create_user("ada")
+    chat = DiscordFrontend(env, adapter, user)
+    export = (
+        b'"Key","Item Type","Title","Url"\n"A1","preprint","Statistical noise","https://arxiv.org/abs/2504.17837"\n'
+    )
+    result = await user.slash("import", file=("zotero.csv", export))
+    assert result.acknowledged
+    reply = chat.channel.last_message
+    assert reply is not None
+    assert "Imported 1 paper from a Zotero CSV export" in discord_text(reply)
+    recipient = await services.chats.find(Platform.DISCORD, chat.external_id)
+    assert recipient is not None and await services.library.arxiv_ids(recipient.id) == ["2504.17837"]
+    assert await services.chats.subscriptions(recipient.id) == []
 
 
 # -- buttons after a restart ----------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_card_embed_has_the_telegram_cards_content() -> None:
     assert embed["footer"] == {"text": "arXiv:2505.14687v2"}
     message = render_reply(Reply(cards=(card,)))[0]
     labels = [b.label for row in message.buttons for b in row]
-    assert labels == ["Abstract", "PDF", "Code", "👍", "👎"]
+    assert labels == ["Abstract", "PDF", "Code", "More like this", "👍", "👎"]
 
 
 def test_over_limit_title_and_abstract_are_cut_to_fit() -> None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paperbot.chat.telegram import TelegramAdapter, bot_api_urls
 from paperbot.commands.bot import CommandBot
@@ -16,7 +17,7 @@ from paperbot.errors import RecipientUnavailable
 from paperbot.messages import Reply
 from paperbot.render.telegram import MESSAGE_LIMIT
 from paperbot.store.models import Platform, RecipientKind
-from tests.chat.conftest import RecordedSleeps
+from tests.chat.conftest import RecordedSleeps, delivery_to
 from tests.chat.frontends import ADMIN_ID, GROUP_CHAT, MEMBER_ID, TelegramFrontend
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -78,7 +79,7 @@ async def test_card_is_html_escaped_with_buttons(adapter: TelegramAdapter, fake_
     assert card.parse_mode == "HTML"
     assert card.text.startswith('<b><a href="https://arxiv.org/abs/2504.17830">Self-Adjoint Time Operator')
     labels = [b["text"] for row in card.reply_markup["inline_keyboard"] for b in row]
-    assert labels == ["Abstract", "PDF", "👍", "👎"]
+    assert labels == ["Abstract", "PDF", "More like this", "👍", "👎"]
     pdf = card.reply_markup["inline_keyboard"][0][1]
     assert pdf["url"] == "https://arxiv.org/pdf/2504.17830"
 
@@ -110,6 +111,41 @@ async def test_inline_query_by_id_and_by_words_with_pagination(
     await fake_telegram.wait_until(lambda: len(fake_telegram.inline_answers) == 3)
     second = fake_telegram.inline_answers[2]
     assert second.results and not {r["id"] for r in second.results} & {r["id"] for r in first.results}
+
+
+async def test_inline_more_like_this(adapter: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    fake_telegram.push_inline_query("more:2504.17837")
+    await fake_telegram.wait_until(lambda: len(fake_telegram.inline_answers) == 1)
+    answer = fake_telegram.inline_answers[0]
+    ids = [r["id"] for r in answer.results]
+    assert 3 <= len(ids) <= 10 and "2504.17837v1" not in ids and answer.next_offset == ""
+    fake_telegram.push_inline_query("more:not-an-id")
+    await fake_telegram.wait_until(lambda: len(fake_telegram.inline_answers) == 2)
+    assert fake_telegram.inline_answers[1].results == []
+
+
+LIBRARY_FILE = (  # UTF-8 with a byte-order mark, as some reference managers save
+    b"\xef\xbb\xbf@article{kora, title = {Statistical noise}, eprint = {2504.17837}, archivePrefix = {arXiv}}\n"
+    b"@book{knuth, title = {The Art of Computer Programming}}\n"
+)
+
+
+async def test_import_a_library_sent_as_a_file(
+    adapter: TelegramAdapter, fake_telegram: FakeTelegram, services: Services
+) -> None:
+    chat = TelegramFrontend(fake_telegram, adapter)
+    sent = len(fake_telegram.sent_messages(chat.chat_id))
+    fake_telegram.push_document(chat.chat_id, "My Library.bib", LIBRARY_FILE, caption="/import", user_id=chat.user_id)
+    await fake_telegram.wait_until(lambda: len(fake_telegram.sent_messages(chat.chat_id)) > sent)
+    reply = fake_telegram.sent_messages(chat.chat_id)[-1].plain_text
+    assert "Imported 1 paper from BibTeX" in reply and "The Art of Computer Programming" in reply
+    assert [r.method for r in fake_telegram.requests if r.method == "getFile"] == ["getFile"]
+    recipient = await services.chats.find(Platform.TELEGRAM, str(chat.chat_id))
+    assert recipient is not None and await services.library.arxiv_ids(recipient.id) == ["2504.17837"]
+
+    fake_telegram.push_document(chat.chat_id, "notes.txt", b"just some notes", caption="/import")
+    await fake_telegram.wait_until(lambda: len(fake_telegram.sent_messages(chat.chat_id)) > sent + 1)
+    assert "That file is not a library I can read" in fake_telegram.sent_messages(chat.chat_id)[-1].plain_text
 
 
 async def test_blocked_chat_is_marked_inactive_and_back_when_it_writes(
@@ -215,41 +251,13 @@ async def test_webhook_mode_checks_the_secret(
 
 
 async def test_notification_card_with_unsubscribe_and_digest_on_telegram(
-    adapter: TelegramAdapter, fake_telegram: FakeTelegram, services: Services, engine: object
+    adapter: TelegramAdapter, fake_telegram: FakeTelegram, services: Services, engine: AsyncEngine
 ) -> None:
-    from datetime import date
-
-    from paperbot.delivery import DeliveryWorker
-    from paperbot.dispatch import Dispatcher
     from paperbot.domain import AnnounceType
-    from paperbot.pacing import Pacer
-    from paperbot.store.db import session_factory
-    from paperbot.store.outbox import Outbox
     from tests.fakes.papers import announce, make_paper
 
-    sessions = session_factory(engine)  # type: ignore[arg-type]
-    clock = services.clock
-    outbox = Outbox(sessions, clock)
-    dispatcher = Dispatcher(services.papers, services.chats, outbox, clock)
-
-    async def no_sleep(seconds: float) -> None:
-        clock.advance(seconds)  # type: ignore[attr-defined]
-
-    async def feed_day() -> date | None:
-        return date(2025, 4, 28)
-
-    worker = DeliveryWorker(
-        outbox=outbox,
-        chats=services.chats,
-        papers=services.papers,
-        summaries=services.summaries,
-        messengers={"telegram": adapter},
-        pacer=Pacer.from_settings(services.settings, clock, no_sleep),
-        clock=clock,
-        settings=services.settings,
-        feed_day=feed_day,
-    )
-    await dispatcher.dispatch()
+    delivery = delivery_to(services, engine, {"telegram": adapter})
+    await delivery.dispatcher.dispatch()
     chat = TelegramFrontend(fake_telegram, adapter)
     await chat.say("/mode instant")
     await chat.say("/subscribe qubit*")
@@ -260,14 +268,14 @@ async def test_notification_card_with_unsubscribe_and_digest_on_telegram(
         comment="Code: https://github.com/o/r",
     )
     await services.papers.ingest([announce(paper, AnnounceType.NEW, complete=True)], source="test")
-    await dispatcher.dispatch()
-    run = await worker.run_once()
+    await delivery.dispatcher.dispatch()
+    run = await delivery.worker.run_once()
     assert run.papers == 1
     card = fake_telegram.sent_messages(1001)[-1]
     assert "Qubit <routing> & friends" in card.plain_text
     assert "Matched: qubit* (title, abstract)" in card.plain_text
     labels = [b["text"] for row in card.reply_markup["inline_keyboard"] for b in row]
-    assert labels == ["Abstract", "PDF", "Code", "👍", "👎", "Unsubscribe"]
+    assert labels == ["Abstract", "PDF", "Code", "More like this", "👍", "👎", "Unsubscribe"]
     pressed = await chat.press("Unsubscribe")
     assert pressed.toasts == ["Unsubscribed from qubit*"]
 

@@ -13,7 +13,6 @@ from paperbot.delivery import DeliveryWorker
 from paperbot.dispatch import Dispatcher
 from paperbot.errors import DeliveryError, RecipientUnavailable
 from paperbot.messages import Reply
-from paperbot.pacing import Pacer
 from paperbot.render.plain import render_reply
 from paperbot.store.chats import ChatStore
 from paperbot.store.db import session_factory
@@ -22,6 +21,7 @@ from paperbot.store.papers import PaperStore
 from paperbot.store.summaries import SummaryStore
 from paperbot.summary.service import Summarizer
 from tests.fakes.clock import FakeClock
+from tests.fakes.wiring import make_delivery
 
 MONDAY_MORNING = datetime(2025, 4, 28, 6, 0, tzinfo=UTC)
 
@@ -64,32 +64,29 @@ class Harness:
 def harness(engine: AsyncEngine) -> Harness:
     clock = FakeClock(MONDAY_MORNING)
     sessions = session_factory(engine)
-    settings = Settings(_env_file=None, delivery_backoff=10, delivery_max_attempts=3, digest_top=3)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, delivery_backoff=10, delivery_max_attempts=3, digest_top=3, delivery_lease=60
+    )
     papers = PaperStore(sessions, clock)
     chats = ChatStore(sessions, clock)
-    outbox = Outbox(sessions, clock, lease=60)
     messenger = RecordingMessenger()
     stored_day: list[date | None] = [None]
 
     async def feed_day() -> date | None:
         return stored_day[0]
 
-    async def sleep(seconds: float) -> None:
-        clock.advance(seconds)
-
-    worker = DeliveryWorker(
-        outbox=outbox,
-        chats=chats,
+    stages = make_delivery(
+        sessions,
+        clock,
+        settings,
+        {"console": messenger, "telegram": messenger},
         papers=papers,
+        chats=chats,
         summaries=Summarizer(SummaryStore(sessions, clock), clock),
-        messengers={"console": messenger, "telegram": messenger},
-        pacer=Pacer.from_settings(settings, clock, sleep),
-        clock=clock,
-        settings=settings,
         feed_day=feed_day,
     )
     return Harness(
-        clock, papers, chats, outbox, Dispatcher(papers, chats, outbox, clock), worker, messenger, settings, stored_day
+        clock, papers, chats, stages.outbox, stages.dispatcher, stages.worker, messenger, settings, stored_day
     )
 
 

@@ -49,7 +49,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 JsonDict = dict[str, Any]
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -794,6 +794,8 @@ class FakeTelegram:
         self._stopping = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # Documents users sent: file_id → (file_path, content), served by getFile and /file/bot.
+        self._files: dict[str, tuple[str, bytes]] = {}
         self._methods: dict[str, tuple[str, Callable[[JsonDict], Any]]] = {
             name.lower(): (name, handler)
             for name, handler in (
@@ -815,6 +817,7 @@ class FakeTelegram:
                 ("getChat", self._get_chat),
                 ("getChatMember", self._get_chat_member),
                 ("getChatAdministrators", self._get_chat_administrators),
+                ("getFile", self._get_file),
             )
         }
 
@@ -987,6 +990,45 @@ class FakeTelegram:
                 message["reply_to_message"] = replied
             self._messages[(chat.id, message["message_id"])] = message
             return self._enqueue({"channel_post" if chat.type == "channel" else "message": message})
+
+    def push_document(
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        user_id: int | None = None,
+        mime_type: str = "text/plain",
+    ) -> int:
+        """A user sends a file (with an optional caption, e.g. ``/import``); returns the update_id.
+
+        The bot fetches it as on Telegram: getFile gives a ``file_path``, and the file is
+        then downloaded from ``{file_api_url}{token}/{file_path}``.
+        """
+        with self._lock:
+            chat = self._chat(chat_id)
+            file_id = f"doc{len(self._files) + 1}"
+            self._files[file_id] = (f"documents/{file_id}_{file_name}", content)
+            message: JsonDict = {
+                "message_id": self._new_message_id(chat.id),
+                "date": int(time.time()),
+                "chat": chat.as_json(),
+                "from": self._user_for(chat, user_id, None, None),
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "file_name": file_name,
+                    "mime_type": mime_type,
+                    "file_size": len(content),
+                },
+            }
+            if caption is not None:
+                message["caption"] = caption
+                if found := _command_entities(caption):
+                    message["caption_entities"] = found
+            self._messages[(chat.id, message["message_id"])] = message
+            return self._enqueue({"message": message})
 
     def push_callback_query(
         self,
@@ -1184,7 +1226,7 @@ class FakeTelegram:
 
     @property
     def file_api_url(self) -> str:
-        """For PTB's ``base_file_url`` (no files are served; downloads get 404)."""
+        """For PTB's ``base_file_url``: documents pushed with ``push_document`` are served there."""
         return self.base_url + "/file/bot"
 
     def start(self) -> Self:
@@ -1265,10 +1307,27 @@ class FakeTelegram:
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         try:
             body = _read_body(handler)
+            download = re.fullmatch(r"/file/bot([^/]+)/(.+)", urlsplit(handler.path).path)
+            if download is not None:
+                self._download(handler, unquote(download.group(1)), unquote(download.group(2)))
+                return
             status, payload = self._answer(handler, body)
             _write_json(handler, status, payload)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             handler.close_connection = True  # the client went away, e.g. PTB cancelled a long poll
+
+    def _download(self, handler: BaseHTTPRequestHandler, token: str, file_path: str) -> None:
+        """A file's bytes, as Telegram's file server sends them (404 for an unknown path or token)."""
+        with self._lock:
+            found = next((c for path, c in self._files.values() if path == file_path), None)
+        if token != self.token or found is None:
+            _write_json(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/octet-stream")
+        handler.send_header("Content-Length", str(len(found)))
+        handler.end_headers()
+        handler.wfile.write(found)
 
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, JsonDict]:
         split = urlsplit(handler.path)
@@ -1755,6 +1814,15 @@ class FakeTelegram:
         if chat.forbidden is not None:
             raise ApiError(403, chat.forbidden)
         return [_member(self._member_user(uid), self._member_status(chat, uid)) for uid in chat.admins]
+
+    def _get_file(self, params: JsonDict) -> JsonDict:
+        file_id = _str(params, "file_id")
+        if file_id is None:
+            raise _bad("file_id is required")
+        if file_id not in self._files:
+            raise _bad("invalid file_id")
+        path, content = self._files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content), "file_path": path}
 
 
 # -- helpers ---------------------------------------------------------------------------------

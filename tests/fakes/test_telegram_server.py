@@ -588,3 +588,17 @@ async def test_channels_by_username(bot: Bot, tg: FakeTelegram) -> None:
     assert (sent.chat.id, sent.chat.type, sent.sender_chat and sent.sender_chat.id) == (-100777, "channel", -100777)
     with pytest.raises(BadRequest, match=_says("Chat not found")):
         await bot.send_message("@nobody_here", "x")
+
+
+async def test_documents_are_served_through_get_file_and_the_file_url() -> None:
+    with FakeTelegram() as fake:
+        fake.push_document(1001, "my library.bib", b"@misc{x}", caption="/import")
+        async with httpx.AsyncClient() as client:
+            answer = (await client.post(f"{fake.bot_api_url}{fake.token}/getFile", json={"file_id": "doc1"})).json()
+            path = answer["result"]["file_path"]
+            assert answer["result"]["file_size"] == 8
+            download = await client.get(f"{fake.file_api_url}{fake.token}/{path.replace(' ', '%20')}")
+            assert download.status_code == 200 and download.content == b"@misc{x}"
+            assert (await client.get(f"{fake.file_api_url}wrong/{path}")).status_code == 404
+            unknown = await client.post(f"{fake.bot_api_url}{fake.token}/getFile", json={"file_id": "nope"})
+            assert unknown.status_code == 400 and "invalid file_id" in unknown.json()["description"]

@@ -37,6 +37,8 @@ def env(database_url: str, fake_arxiv: FakeArxiv, tmp_path: Path) -> dict[str, s
         "PAPERBOT_ARXIV_REQUEST_INTERVAL": "0",
         "PAPERBOT_ARXIV_BACKOFF_BASE": "0.01",
         "PAPERBOT_ARXIV_MAX_ATTEMPTS": "2",
+        # A poll embeds what it stored; TF-IDF keeps that quick (tests/relevance cover the model).
+        "PAPERBOT_EMBEDDING_MODEL": "tfidf",
     }
 
 

@@ -160,7 +160,7 @@ ERRORS = [
     ),
     (
         "foo:bar",
-        "unknown field 'foo:' at column 1; use ti:, abs:, au:, co:, cat: or has:, or put the text in quotes",
+        "unknown field 'foo:' at column 1; use ti:, abs:, au:, co:, cat:, has: or like:, or put the text in quotes",
         1,
     ),
     ("x title:y", "unknown field 'title:' at column 3; did you mean ti:?", 3),

@@ -18,6 +18,9 @@ TABLES = {
     "summaries",
     "llm_usage",
     "feedback",
+    "paper_vectors",
+    "library_entries",
+    "held_papers",
     "alembic_version",
 }
 

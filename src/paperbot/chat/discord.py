@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -28,6 +29,7 @@ from discord import app_commands
 from paperbot import taxonomy
 from paperbot.commands import ActionResult, Command, CommandBot, Invocation
 from paperbot.commands.chat_settings import _zones, find_timezone
+from paperbot.commands.context import MAX_ATTACHMENT_BYTES, TOO_LARGE, attachment_text
 from paperbot.config import Settings
 from paperbot.errors import ConfigError, DeliveryError, RateLimited, RecipientUnavailable
 from paperbot.messages import Button, Reply
@@ -67,6 +69,7 @@ CHOICE_LIMIT = 100  # characters of a suggestion's name and of its value
 MODAL_TIMEOUT = 900.0
 MODAL_TITLE_LIMIT = 45
 FAILED = "Something went wrong on my side; it has been logged. Please try again later."
+FILE_DESCRIPTION = "or a file: BibTeX, Zotero CSV, RIS, or arXiv ids"
 
 # Commands whose argument is a query, for ``cat:`` completion.
 QUERY_COMMANDS = frozenset({"subscribe", "search", "import"})
@@ -395,6 +398,17 @@ class DiscordAdapter:
                 await adapter._on_command(interaction, command, "")
 
             callback = without_arguments
+        elif takes_lines(command):
+            # Lines can also come as a file (``/import`` with a BibTeX export).
+            async def with_lines(
+                interaction: discord.Interaction[discord.Client],
+                arguments: str = "",
+                file: discord.Attachment | None = None,
+            ) -> None:
+                await adapter._on_command(interaction, command, arguments, file)
+
+            lines_described = app_commands.describe(arguments=option_description(command), file=FILE_DESCRIPTION)
+            callback = app_commands.rename(arguments=name)(lines_described(with_lines))
         else:
 
             async def with_arguments(interaction: discord.Interaction[discord.Client], arguments: str = "") -> None:
@@ -417,7 +431,7 @@ class DiscordAdapter:
     def _completer(
         self, name: str
     ) -> Callable[[discord.Interaction[discord.Client], str], Coroutine[Any, Any, Choices]] | None:
-        if name == "unsubscribe":
+        if name in ("unsubscribe", "tune"):
             return self._complete_subscriptions
         if name == "timezone":
             return self._complete_timezones
@@ -472,26 +486,41 @@ class DiscordAdapter:
         )
 
     async def _on_command(
-        self, interaction: discord.Interaction[discord.Client], command: Command, arguments: str
+        self,
+        interaction: discord.Interaction[discord.Client],
+        command: Command,
+        arguments: str,
+        file: discord.Attachment | None = None,
     ) -> None:
         invocation = self._invocation(interaction)
         allowed = invocation.user_is_admin or not command.changes_chat
-        if allowed and takes_lines(command) and not arguments.strip():
+        if allowed and takes_lines(command) and not arguments.strip() and file is None:
             await interaction.response.send_modal(LinesForm(self, command, invocation))
             return
-        await self._answer(interaction, invocation, command, arguments)
+        await self._answer(interaction, invocation, command, arguments, file)
 
     async def _answer(
-        self, interaction: discord.Interaction[discord.Client], invocation: Invocation, command: Command, arguments: str
+        self,
+        interaction: discord.Interaction[discord.Client],
+        invocation: Invocation,
+        command: Command,
+        arguments: str,
+        file: discord.Attachment | None = None,
     ) -> None:
         """Acknowledge at once (Discord allows 3 s; arXiv may take longer), then reply in follow-ups.
 
-        A refusal is shown to the person who asked only.
+        A refusal is shown to the person who asked only. An attached file is read after the
+        acknowledgement and goes to the command as text.
         """
         refused = command.changes_chat and not invocation.user_is_admin
         await interaction.response.defer(thinking=True, ephemeral=refused)
         try:
-            reply = await self._bot.run(invocation, command.name, arguments)
+            if file is not None and file.size > MAX_ATTACHMENT_BYTES:
+                reply = Reply(text=TOO_LARGE)
+            else:
+                if file is not None and not refused:
+                    invocation = dataclasses.replace(invocation, attachment=attachment_text(await file.read()))
+                reply = await self._bot.run(invocation, command.name, arguments)
         except Exception:
             log.exception("discord: /%s failed", command.name)
             reply = Reply(text=FAILED)

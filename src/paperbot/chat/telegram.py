@@ -8,6 +8,7 @@ its own. Long polling by default, a webhook when ``PAPERBOT_TELEGRAM_WEBHOOK_URL
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +39,7 @@ from telegram.ext import (
 )
 
 from paperbot.commands import CommandBot, Invocation
+from paperbot.commands.context import MAX_ATTACHMENT_BYTES, TOO_LARGE, attachment_text
 from paperbot.commands.lookup import inline_cards
 from paperbot.config import Settings
 from paperbot.errors import DeliveryError, RateLimited, RecipientUnavailable
@@ -172,6 +174,9 @@ class TelegramAdapter:
         app = self.application
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         app.add_handler(CommandHandler([c.name for c in self._bot.commands], self._on_command, filters=messages))
+        # A file sent with a command as its caption (``/import`` with a BibTeX file).
+        with_file = messages & filters.Document.ALL & filters.CaptionRegex(r"^/")
+        app.add_handler(MessageHandler(with_file, self._on_document))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(InlineQueryHandler(self._on_inline))
@@ -221,6 +226,21 @@ class TelegramAdapter:
             return
         invocation = await self._invocation(message)
         reply = await self._bot.handle_text(invocation, message.text)
+        await self.send(invocation.chat_id, reply)
+
+    async def _on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A document whose caption is a command: the file is downloaded and goes with it as text."""
+        message = update.effective_message
+        if message is None or message.document is None or not message.caption:
+            return
+        invocation = await self._invocation(message)
+        size = message.document.file_size or 0
+        if size > MAX_ATTACHMENT_BYTES:
+            await self.send(invocation.chat_id, Reply(text=TOO_LARGE))
+            return
+        data = await (await message.document.get_file()).download_as_bytearray()
+        invocation = dataclasses.replace(invocation, attachment=attachment_text(bytes(data)))
+        reply = await self._bot.handle_text(invocation, message.caption)
         await self.send(invocation.chat_id, reply)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

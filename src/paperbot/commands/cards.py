@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from paperbot.cards import build_card
 from paperbot.commands.services import Services
 from paperbot.domain import Paper
@@ -26,9 +28,10 @@ async def paper_card(
     why: tuple[str, ...] = (),
     highlight: tuple[str, ...] = (),
     subscription_ids: tuple[int, ...] = (),
+    interest: float | None = None,
 ) -> Card:
     summary = await services.summaries.summary_for(paper, language)
-    return build_card(
+    card = build_card(
         paper,
         summary.text,
         venue=facts_of(paper).venue,
@@ -37,10 +40,17 @@ async def paper_card(
         subscription_ids=subscription_ids,
         with_abstract=with_abstract,
     )
+    return replace(card, interest=interest) if interest is not None else card
+
+
+async def chat_interest(services: Services, recipient_id: int, paper: Paper) -> float | None:
+    """The chat's ratings model's interest in one paper, for its card; None before any rating."""
+    scores = await services.interest.scores(recipient_id, [paper])
+    return scores.by_id.get(paper.arxiv_id) if scores is not None else None
 
 
 def card_buttons(card: Card) -> tuple[tuple[Button, ...], ...]:
-    """Abstract (or Hide), PDF, Code; 👍/👎; Unsubscribe from the query that matched."""
+    """Abstract (or Hide), PDF, Code, More like this; 👍/👎; Unsubscribe from the query that matched."""
     if card.abstract is None:
         expand = Button("Abstract", action=f"abs:{card.arxiv_id}", command=f"/paper {card.arxiv_id} --abstract")
     else:
@@ -48,6 +58,7 @@ def card_buttons(card: Card) -> tuple[tuple[Button, ...], ...]:
     first = [expand, Button("PDF", url=card.pdf_url)]
     if card.code_url:
         first.append(Button("Code", url=card.code_url))
+    first.append(Button("More like this", action=f"more:{card.arxiv_id}", command=f"/more {card.arxiv_id}"))
     second = [
         Button("👍", action=f"fb:+:{card.arxiv_id}", command=f"/like {card.arxiv_id}"),
         Button("👎", action=f"fb:-:{card.arxiv_id}", command=f"/dislike {card.arxiv_id}"),

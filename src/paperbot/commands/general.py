@@ -11,7 +11,9 @@ QUERY_GUIDE = """**Query language**
 • words are all required: `diffusion efficient` (whole words; plurals fold: model = models)
 • `"exact phrase"`, `A OR B`, `NOT survey` or `-survey`, `( … )`, `quantiz*` for prefixes
 • fields: `ti:` title, `abs:` abstract, `co:` comment (`co:ICML`), `au:"Yang Hua"` author,
-  `cat:cs.LG` category (`cat:cs` = all of cs), `has:code`"""
+  `cat:cs.LG` category (`cat:cs` = all of cs), `has:code`
+• by meaning: `~"speeding up language model inference"` (close in meaning, not only these words),
+  `like:2411.17712` (close to that paper; several: `like:2411.17712,2405.01234`)"""
 
 WELCOME = """I follow arXiv for you: subscribe to a query, and every newly announced paper that matches \
 comes here with a short summary, one by one or as a daily digest.

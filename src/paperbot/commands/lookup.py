@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from paperbot.arxiv.ids import parse_arxiv_id
 from paperbot.commands.base import Action, ActionResult, Command, Context
-from paperbot.commands.cards import paper_card
+from paperbot.commands.cards import chat_interest, paper_card
 from paperbot.commands.services import Services
 from paperbot.domain import Paper
 from paperbot.errors import InvalidArxivIdError, UnknownPaperError
@@ -15,7 +15,22 @@ from paperbot.latex import latex_to_text
 from paperbot.messages import MAX_ACTION_BYTES, Button, Card, Reply
 from paperbot.query import Query, QueryError, search
 from paperbot.query import parse as parse_query
-from paperbot.query.ast import And, Author, Category, Field, HasCode, Node, Not, Or, Phrase, Prefix, Word
+from paperbot.query.ast import (
+    And,
+    Author,
+    Category,
+    Field,
+    HasCode,
+    Like,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Topic,
+    Word,
+    topic_leaves,
+)
 
 SEARCH_SHOWN = 8
 INLINE_PAGE = 10
@@ -41,7 +56,10 @@ def to_arxiv_search(node: Node) -> str | None:
     """Our query in arXiv's search syntax, for the API; None for what it cannot say.
 
     ``has:code`` has no arXiv equivalent and is dropped (results are checked again by
-    our own matcher only for stored papers).
+    our own matcher only for stored papers). So are the topic terms ``~"..."`` and
+    ``like:``: arXiv searches words, not meaning, and searching a topic's words instead
+    would answer another question (all of them: too few papers; any: far too many). A
+    query of topic terms only is therefore answered from stored papers alone.
     """
     if isinstance(node, Word):
         return f"{_API_FIELD[node.field]}:{node.text}"
@@ -53,7 +71,7 @@ def to_arxiv_search(node: Node) -> str | None:
         return f'au:"{" ".join(node.parts)}"'
     if isinstance(node, Category):
         return f"cat:{node.id}" if "." in node.id or "-" in node.id else f"cat:{node.id}.*"
-    if isinstance(node, HasCode):
+    if isinstance(node, HasCode | Topic | Like):
         return None
     if isinstance(node, Or):
         parts = [p for p in (to_arxiv_search(c) for c in node.children) if p]
@@ -77,9 +95,14 @@ class Found:
 
 
 async def find_papers(services: Services, query: Query, *, limit: int) -> Found:
-    """Stored papers that match, newest first; arXiv's own search when none are stored."""
+    """Stored papers that match, newest first (closest first for a topic term); arXiv's own
+    search when none are stored."""
     stored = await services.papers.recent(limit=STORED_SCAN)
-    hits = [paper for paper, _ in search(query, stored)]
+    if topic_leaves(query.root):
+        scored = await services.topics.search(query, stored)
+        hits = [paper for paper, _ in sorted(scored, key=lambda pair: -(pair[1].topic_score or 0.0))]
+    else:
+        hits = [paper for paper, _ in search(query, stored)]
     if hits:
         return Found(hits[:limit], from_arxiv=False)
     api_query = to_arxiv_search(query.root)
@@ -101,7 +124,10 @@ async def paper(context: Context, args: str) -> Reply:
     if len(words) != 1:
         return Reply(text="Usage: `/paper ID_OR_URL`, e.g. `/paper 2505.14687` or an arxiv.org/abs link.")
     found = await find_paper(context.services, words[0])
-    card = await paper_card(context.services, found, context.recipient.language, with_abstract=with_abstract)
+    interest = await chat_interest(context.services, context.recipient.id, found)
+    card = await paper_card(
+        context.services, found, context.recipient.language, with_abstract=with_abstract, interest=interest
+    )
     return Reply(cards=(card,))
 
 
@@ -148,11 +174,15 @@ async def author(context: Context, args: str) -> Reply:
 
 
 async def inline_cards(services: Services, text: str, offset: str, language: str) -> tuple[list[Card], str]:
-    """Cards for inline mode (``@bot 2505.14687`` or ``@bot sparse autoencoder``) and the next offset."""
+    """Inline mode's cards (``@bot 2505.14687``, ``@bot sparse autoencoder``, ``@bot more:ID``), next offset."""
+    from paperbot.commands.relevance import INLINE_MORE_PREFIX, more_cards  # it looks papers up through us
+
     text = text.strip()
     start = int(offset) if offset.isdigit() else 0
     if not text:
         return [], ""
+    if text.lower().startswith(INLINE_MORE_PREFIX):
+        return await more_cards(services, text[len(INLINE_MORE_PREFIX) :].strip(), start, language)
     try:
         parse_arxiv_id(text)
     except InvalidArxivIdError:
@@ -185,7 +215,10 @@ async def _card_action(context: Context, args: list[str], *, with_abstract: bool
     if not args:
         return ActionResult(toast="This button no longer works.")
     found = await find_paper(context.services, ":".join(args))
-    card = await paper_card(context.services, found, context.recipient.language, with_abstract=with_abstract)
+    interest = await chat_interest(context.services, context.recipient.id, found)
+    card = await paper_card(
+        context.services, found, context.recipient.language, with_abstract=with_abstract, interest=interest
+    )
     return ActionResult(replace=Reply(cards=(card,)))
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from paperbot.commands.base import Action, ActionResult, Command, Context
 from paperbot.commands.cards import subscription_label
 from paperbot.commands.chat_settings import describe_delivery
+from paperbot.commands.related_terms import offer
+from paperbot.commands.relevance import import_library
+from paperbot.domain import Paper
 from paperbot.errors import PaperbotError
 from paperbot.messages import Button, Reply
-from paperbot.query import QueryError, search
+from paperbot.query import Match, QueryError
 from paperbot.query import parse as parse_query
+from paperbot.relevance.library import parse_library
 from paperbot.store.chats import Subscription
 
 SUBSCRIBE_USAGE = "/subscribe QUERY"
@@ -45,7 +49,7 @@ async def subscribe(context: Context, args: str) -> Reply:
         return Reply(text=f"Already subscribed (#{subscription.id}): `{subscription.canonical}`")
     days = context.services.settings.preview_days
     recent = await context.services.papers.announced_recently(days)
-    caught = search(subscription.canonical, recent)
+    caught = ranked(await context.services.topics.search(subscription.canonical, recent))
     lines = [f"Subscribed (#{subscription.id}): `{subscription.canonical}`"]
     if not recent:
         lines.append("No papers are stored yet to try it on; matches will arrive with the next announcement.")
@@ -59,11 +63,18 @@ async def subscribe(context: Context, args: str) -> Reply:
             f"In the last {days} announcement days it would have caught {len(caught)} of {len(recent)} papers, e.g.:"
         )
         for paper, match in caught[:PREVIEW_COUNT]:
-            lines.append(f"• {match.text('title')} ({paper.arxiv_id})")
-    return Reply(
-        text="\n".join(lines),
-        buttons=((Button("Undo", action=f"unsub:{subscription.id}", command=f"/unsubscribe {subscription.id}"),),),
-    )
+            score = f" · match {match.topic_score:.2f}" if match.topic_score is not None else ""
+            lines.append(f"• {match.text('title')} ({paper.arxiv_id}){score}")
+    related, term_buttons = await offer(context, subscription)
+    if related:
+        lines.append(related)
+    undo = Button("Undo", action=f"unsub:{subscription.id}", command=f"/unsubscribe {subscription.id}")
+    return Reply(text="\n".join(lines), buttons=(*((button,) for button in term_buttons), (undo,)))
+
+
+def ranked(found: list[tuple[Paper, Match]]) -> list[tuple[Paper, Match]]:
+    """Closest first when a topic term scored the matches; otherwise as found (newest first)."""
+    return sorted(found, key=lambda pair: -(pair[1].topic_score or 0.0))
 
 
 async def unsubscribe(context: Context, args: str) -> Reply:
@@ -125,10 +136,22 @@ def _import_lines(text: str) -> list[str]:
     return lines
 
 
+IMPORT_USAGE = (
+    "Usage: `/import` followed by one query per line (what /export prints), or a library to follow papers "
+    "like it: BibTeX, a Zotero CSV or RIS export, or arXiv ids and links (pasted, or sent as a file)."
+)
+
+
 async def import_(context: Context, args: str) -> Reply:
+    attachment = context.invocation.attachment
+    library = parse_library(attachment if attachment is not None else args)
+    if library is not None:
+        return await import_library(context, library)
+    if attachment is not None:
+        return Reply(text="That file is not a library I can read. " + IMPORT_USAGE)
     lines = _import_lines(args)
     if not lines:
-        return Reply(text="Usage: `/import` followed by one query per line (what /export prints).")
+        return Reply(text=IMPORT_USAGE)
     added: list[str] = []
     known: list[str] = []
     problems: list[str] = []
@@ -193,7 +216,7 @@ COMMANDS = [
     Command("export", "the subscriptions as text for /import", "/export", export),
     Command(
         "import",
-        "subscribe to several queries, one per line",
+        "subscribe to queries, one per line; or import a library (BibTeX, Zotero, RIS, arXiv ids)",
         "/import QUERIES",
         import_,
         examples=("/import\ncat:quant-ph qubit\nau:Hua",),

@@ -79,6 +79,31 @@ class HasCode:
 
 
 @dataclass(frozen=True, slots=True)
+class Topic:
+    """Papers close in meaning to free text: ``~"speeding up language model inference"``.
+
+    Not a word test: whether a paper matches depends on a similarity computed before
+    matching (``query.topics.TopicScores``). ``text`` is lower case with its
+    whitespace collapsed, as it is embedded.
+    """
+
+    text: str
+    column: int | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Like:
+    """Papers close to any of these papers: ``like:2411.17712,2405.01234``.
+
+    ``ids`` are arXiv ids without version, sorted and distinct, so that the order typed
+    does not make two queries differ.
+    """
+
+    ids: tuple[str, ...]
+    column: int | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     child: Node
     column: int | None = dataclasses.field(default=None, compare=False)
@@ -94,10 +119,12 @@ class Or:
     children: tuple[Node, ...]
 
 
-Leaf = Word | Phrase | Prefix | Author | Category | HasCode
+Leaf = Word | Phrase | Prefix | Author | Category | HasCode | Topic | Like
 Node = Leaf | Not | And | Or
+TopicLeaf = Topic | Like
+"""The terms matched by similarity rather than by words."""
 
-LEAF_TYPES = (Word, Phrase, Prefix, Author, Category, HasCode)
+LEAF_TYPES = (Word, Phrase, Prefix, Author, Category, HasCode, Topic, Like)
 
 
 def leaves(node: Node) -> list[Leaf]:
@@ -107,3 +134,8 @@ def leaves(node: Node) -> list[Leaf]:
     if isinstance(node, Not):
         return leaves(node.child)
     return [node]
+
+
+def topic_leaves(node: Node) -> list[TopicLeaf]:
+    """The topic terms (``~"..."``, ``like:``) of a query, in the order typed."""
+    return [leaf for leaf in leaves(node) if isinstance(leaf, Topic | Like)]

@@ -16,11 +16,13 @@ from paperbot.query.ast import (
     Category,
     Field,
     HasCode,
+    Like,
     Node,
     Not,
     Or,
     Phrase,
     Prefix,
+    Topic,
     Word,
 )
 
@@ -53,6 +55,10 @@ def canonical(node: Node) -> str:
         return f"cat:{node.id}"
     if isinstance(node, HasCode):
         return "has:code"
+    if isinstance(node, Topic):
+        return f'~"{node.text}"'
+    if isinstance(node, Like):
+        return "like:" + ",".join(node.ids)
     if isinstance(node, Not):
         return f"NOT {_grouped(node.child)}"
     if isinstance(node, And):

@@ -19,16 +19,20 @@ from paperbot.query.ast import (
     Category,
     Field,
     HasCode,
+    Like,
     Node,
     Not,
     Or,
     Phrase,
     Prefix,
+    Topic,
+    TopicLeaf,
     Word,
 )
 from paperbot.query.document import FieldText, PaperDoc
 from paperbot.query.names import author_matches, could_match, name_keys
 from paperbot.query.text import plural_key, plural_keys
+from paperbot.query.topics import missing
 
 Predicate = Callable[[PaperDoc], bool]
 
@@ -114,6 +118,15 @@ def _author(node: Author) -> Predicate:
             if not keys.isdisjoint(author.pairs) and could_match(parts, author) and author_matches(parts, author.parts):
                 return True
         return False
+
+    return test
+
+
+def _topic(node: TopicLeaf) -> Predicate:
+    def test(d: PaperDoc) -> bool:
+        if d.topics is None:
+            raise missing(node)
+        return d.topics.close(node)
 
     return test
 
@@ -206,6 +219,8 @@ def compile_node(node: Node) -> Predicate:
         return lambda d: category in d.categories
     if isinstance(node, HasCode):
         return lambda d: d.has_code
+    if isinstance(node, Topic | Like):
+        return _topic(node)
     if isinstance(node, Not):
         inner = compile_node(node.child)
         return lambda d: not inner(d)
@@ -234,6 +249,7 @@ def is_exact(node: Node) -> bool:
     if isinstance(node, Author):
         return len(node.parts) == 1
     # A prefix is reached only through a word that starts with it (the index checks).
+    # A topic term has no key at all: it is always verified.
     return isinstance(node, Prefix | Category | HasCode)
 
 

@@ -36,6 +36,7 @@ from paperbot.query.text import (
     plural_keys,
     split_words,
 )
+from paperbot.query.topics import TopicScores
 
 
 def _is_plain(text: str) -> bool:
@@ -167,6 +168,7 @@ class PaperDoc:
         "has_code",
         "paper",
         "title",
+        "topics",
     )
 
     def __init__(
@@ -176,8 +178,11 @@ class PaperDoc:
         abstract: FieldText,
         comment: FieldText,
         names: tuple[AuthorName, ...],
+        topics: TopicScores | None = None,
     ) -> None:
         self.paper = paper
+        # Scores for topic terms (~"...", like:), when the caller computed them.
+        self.topics = topics
         self.title = title
         self.abstract = abstract
         self.comment = comment
@@ -220,12 +225,17 @@ class PaperDoc:
         return tuple(name.parts for name in self.author_names)
 
 
-def analyse(paper: Paper) -> PaperDoc:
-    """Analyse a paper once; match it against any number of queries afterwards."""
+def analyse(paper: Paper, topics: TopicScores | None = None) -> PaperDoc:
+    """Analyse a paper once; match it against any number of queries afterwards.
+
+    ``topics``: its scores for the topic terms of the queries it will meet (see
+    ``query.topics``); without them a query with a topic term cannot be matched.
+    """
     return PaperDoc(
         paper,
         analyse_text(paper.title),
         analyse_text(paper.abstract),
         analyse_text(paper.comment),
         tuple(map(_author_name, paper.authors)),
+        topics,
     )

@@ -14,11 +14,13 @@ from paperbot.query.ast import (
     Author,
     Category,
     HasCode,
+    Like,
     Node,
     Not,
     Or,
     Phrase,
     Prefix,
+    Topic,
     Word,
 )
 from paperbot.query.canonical import canonical
@@ -27,6 +29,7 @@ from paperbot.query.document import PaperDoc
 from paperbot.query.hits import FIELD_NAMES, Hit
 from paperbot.query.names import author_matches
 from paperbot.query.text import plural_key
+from paperbot.query.topics import missing
 
 term_of = lru_cache(maxsize=65_536)(canonical)
 """A leaf's canonical text, the ``term`` of its hits."""
@@ -67,6 +70,12 @@ def explain(node: Node, doc: PaperDoc) -> list[Hit] | None:
         return [Hit(term_of(node), "categories", node)] if node.id in doc.categories else None
     if isinstance(node, HasCode):
         return [Hit("has:code", "code", node)] if doc.has_code else None
+    if isinstance(node, Topic | Like):
+        if doc.topics is None:
+            raise missing(node)
+        if not doc.topics.close(node):
+            return None
+        return [Hit(term_of(node), "meaning", node, doc.topics.score(node))]
     if isinstance(node, Not):
         return None if explain(node.child, doc) is not None else []
     if isinstance(node, And):

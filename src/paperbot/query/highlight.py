@@ -7,10 +7,11 @@ walking the displayed text word by word and folding each word the same way.
 
 from __future__ import annotations
 
-from paperbot.query.ast import Author, Category, Field, HasCode, Leaf, Phrase, Prefix, Word
+from paperbot.query.ast import Author, Category, Field, HasCode, Leaf, Like, Phrase, Prefix, Topic, Word
 from paperbot.query.document import PaperDoc, category_keys
 from paperbot.query.names import author_matches
 from paperbot.query.text import COMPOUND, WORD, closed_compound, fold_shown, plural_key
+from paperbot.query.topics import content_words
 
 Span = tuple[int, int]
 
@@ -90,9 +91,22 @@ def _joined_spans(items: tuple[str, ...], wanted: list[bool], separator: str) ->
     return spans
 
 
+def _topic_spans(leaf: Topic, text: str) -> list[Span]:
+    """The words a paper shares with a topic's text: the visible part of "close in meaning"."""
+    wanted = set(content_words(leaf.text))
+    return [(s, e) for raw, s, e in _words_with_spans(text) if plural_key(raw) in wanted]
+
+
 def leaf_spans(leaf: Leaf, doc: PaperDoc, field_name: str) -> list[Span]:
-    """Spans of one hit term in ``field_text(doc, field_name)``."""
+    """Spans of one hit term in ``field_text(doc, field_name)``; a topic term's hit
+    (field ``meaning``) shows as the topic's words in the title and abstract."""
     paper = doc.paper
+    if isinstance(leaf, Like):
+        return []
+    if isinstance(leaf, Topic):
+        if field_name not in ("title", "abstract"):
+            return []
+        return _topic_spans(leaf, field_text(doc, field_name))
     if isinstance(leaf, Word | Phrase | Prefix):
         if leaf.field is not Field.ANY and field_name not in ("title", "abstract", "comment"):
             return []

@@ -22,9 +22,11 @@ class Hit:
 
     ``term`` is the term in canonical form (``ti:diffusion``, ``"state space"``,
     ``au:hua``); ``field`` is where it was found: ``title``, ``abstract``, ``comment``,
-    ``authors``, ``categories`` or ``code``.
+    ``authors``, ``categories`` or ``code``; or ``meaning`` for a topic term
+    (``~"..."``, ``like:``), whose ``score`` is then the paper's similarity to it.
     """
 
     term: str
     field: str
     leaf: Leaf = dataclasses.field(compare=False, repr=False)
+    score: float | None = dataclasses.field(default=None, compare=False)

@@ -26,17 +26,22 @@ Adding and removing subscriptions touch only their own postings (and empty the m
 of the words they concern); nothing is rebuilt, except by ``compact``, which moves
 and never changes. The result is the same as matching every query against the
 paper (``match`` in a loop), which the property tests check.
+
+Topic terms (``~"..."``, ``like:``) have no keys (see ``presearch``); the index counts
+the distinct ones (``topic_terms``) so that the caller knows which similarities to
+compute for a batch of papers before matching it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Generic, TypeVar, cast
 
 from paperbot.domain import Paper
-from paperbot.query.ast import And, Node
+from paperbot.query.ast import And, Node, TopicLeaf, topic_leaves
 from paperbot.query.compile import Stages, is_exact, split_stages
 from paperbot.query.document import PaperDoc, analyse
 from paperbot.query.presearch import AUTHOR_PAIR_SLOT, PAIR_SLOT, PREFIX_SLOT, Key, Presearcher, TermStats
@@ -192,6 +197,8 @@ class IndexSize:
     distinct_queries: int
     keys: int
     always_verified: int
+    topical: int = 0
+    """Distinct queries with a topic term (``~"..."``, ``like:``)."""
 
 
 class SubscriptionIndex(Generic[SubId]):
@@ -218,6 +225,9 @@ class SubscriptionIndex(Generic[SubId]):
         self._lookups: dict[str, _WordLookup[SubId]] = {"any": _WordLookup(self._postings["any"])}
         self._always: list[_Entry[SubId]] = []
         self._scattered = 0  # entries filed since the last compact()
+        # Topic terms of the distinct queries, with how many queries have each.
+        self._topic_terms: Counter[TopicLeaf] = Counter()
+        self._topical = 0
 
     # -- maintenance ----------------------------------------------------------------
 
@@ -254,6 +264,7 @@ class SubscriptionIndex(Generic[SubId]):
             terms = tuple(term for term in terms if not self._implied(term, cover.keys))
         entry: _Entry[SubId] = _Entry(query, keys, terms)
         self._entries[query.text] = entry
+        self._count_topics(root, +1)
         self._scattered += 1
         if keys is None:
             self._always.append(entry)
@@ -271,8 +282,17 @@ class SubscriptionIndex(Generic[SubId]):
         cover = self._presearcher.cover(node)
         return cover is not None and keys <= cover.keys
 
+    def _count_topics(self, root: Node, change: int) -> None:
+        found = topic_leaves(root)
+        if not found:
+            return
+        self._topical += change
+        self._topic_terms.update(dict.fromkeys(found, change))
+        self._topic_terms = +self._topic_terms  # drops the terms no query has any more
+
     def _unfile(self, entry: _Entry[SubId]) -> None:
         del self._entries[entry.query.text]
+        self._count_topics(entry.root, -1)
         if entry.keys is None:
             self._always.remove(entry)
             return
@@ -343,6 +363,11 @@ class SubscriptionIndex(Generic[SubId]):
     def __iter__(self) -> Iterator[SubId]:
         return iter(self._subs)
 
+    def topic_terms(self) -> list[TopicLeaf]:
+        """The distinct topic terms of the filed queries: what a paper must be scored
+        against (``analyse(paper, topics=...)``) before ``match``."""
+        return list(self._topic_terms)
+
     def query_of(self, sub_id: SubId) -> Query:
         return self._subs[sub_id].query
 
@@ -353,6 +378,7 @@ class SubscriptionIndex(Generic[SubId]):
             keys=sum(len(postings) for postings in self._postings.values())
             + sum(len(lookup.prefixes) for lookup in self._lookups.values()),
             always_verified=len(self._always),
+            topical=self._topical,
         )
 
     # -- matching -------------------------------------------------------------------

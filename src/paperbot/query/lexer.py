@@ -1,7 +1,7 @@
 """Query text → tokens, each with the 1-based column it starts at.
 
 The lexer only knows the shape of the text: parentheses, quotes, a leading ``-``,
-``field:`` prefixes and the operator words. Whether a word is a valid category, a
+a leading ``~`` (a topic term), ``field:`` prefixes and the operator words. Whether a word is a valid category, a
 long enough prefix and so on is the parser's business.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from paperbot.query.errors import QueryError
 
-FIELDS = ("ti", "abs", "au", "co", "cat", "has")
-"""Field names, as arXiv's own search spells them (plus ``has:``)."""
+FIELDS = ("ti", "abs", "au", "co", "cat", "has", "like")
+"""Field names, as arXiv's own search spells them (plus ``has:`` and ``like:``)."""
 
 # What people type when they mean one of our fields.
 _FIELD_HINTS = {
@@ -28,6 +28,8 @@ _FIELD_HINTS = {
     "category": "cat",
     "categories": "cat",
     "code": "has",
+    "similar": "like",
+    "related": "like",
 }
 
 _FIELD_PREFIX = re.compile(r"([A-Za-z]+):")
@@ -41,6 +43,7 @@ class Kind(enum.Enum):
     LPAREN = "("
     RPAREN = ")"
     MINUS = "-"
+    TILDE = "~"
     AND = "AND"
     OR = "OR"
     NOT = "NOT"
@@ -56,7 +59,8 @@ class Token:
 
 def _unknown_field(name: str, column: int) -> QueryError:
     hint = _FIELD_HINTS.get(name.lower())
-    fix = f"did you mean {hint}:?" if hint else "use ti:, abs:, au:, co:, cat: or has:, or put the text in quotes"
+    fields = "ti:, abs:, au:, co:, cat:, has: or like:"
+    fix = f"did you mean {hint}:?" if hint else f"use {fields}, or put the text in quotes"
     return QueryError(f"unknown field '{name}:' at column {column}; {fix}", column)
 
 
@@ -105,6 +109,14 @@ def tokenize(text: str) -> list[Token]:
         elif char == "-":
             tokens.append(Token(Kind.MINUS, char, column))
             i += 1
+        elif char == "~":
+            if i + 1 >= n or text[i + 1].isspace() or text[i + 1] in "()~":
+                raise QueryError(
+                    f"'~' at column {column} must be followed directly by the topic, as in ~\"speeding up inference\"",
+                    column,
+                )
+            tokens.append(Token(Kind.TILDE, char, column))
+            i += 1
         else:
             end = i
             while end < n and (text[end] not in _STOP or _is_accent_quote(text, end)):
@@ -132,11 +144,23 @@ def _bare(text: str, start: int, end: int, tokens: list[Token]) -> None:
             following = text[end] if end < len(text) else ""
             if following in ('"', "("):
                 return
+            if name.lower() == "like":
+                raise QueryError(
+                    f"like: at column {column} has no value; write like:2411.17712 or like:2411.17712,2405.01234",
+                    column,
+                )
             raise QueryError(
                 f"{name.lower()}: at column {column} has no value; write {name.lower()}:word, "
                 f'{name.lower()}:"a phrase" or {name.lower()}:(one OR other)',
                 column,
             )
+    if run.startswith("~") and tokens and tokens[-1].kind is Kind.FIELD:
+        field = tokens[-1].text
+        raise QueryError(
+            f"~ at column {column} follows {field}:; a topic is matched by meaning over the whole "
+            'paper, so write it on its own, as in ~"speeding up inference"',
+            column,
+        )
     if run in ("AND", "OR", "NOT"):
         tokens.append(Token(Kind[run], run, column))
     elif run.lower() == "and":

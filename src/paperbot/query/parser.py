@@ -6,8 +6,13 @@ Grammar, loosest binding first::
     and_expr:= or_expr ( [AND] or_expr )*          several terms are all required
     or_expr := unary ( OR unary )*
     unary   := (NOT | '-') unary | primary
-    primary := '(' and_expr ')' | FIELD value | value
+    primary := '(' and_expr ')' | FIELD value | '~' topic | value
     value   := WORD | QUOTED | '(' and_expr ')'    a group distributes its field
+    topic   := WORD | QUOTED                        ~"free text": close in meaning
+
+``like:`` is a field whose value is one or more arXiv ids separated by commas
+(``like:2411.17712,2405.01234``): papers close to any of them. Topic terms combine
+with the rest like any term (``~"faster inference" cat:cs -survey``).
 
 ``OR`` binds tighter than ``AND``, as in web search engines: ``efficient diffusion
 OR flow`` is ``efficient AND (diffusion OR flow)``. That reading keeps more words
@@ -20,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from paperbot import taxonomy
+from paperbot.arxiv.ids import parse_arxiv_id
+from paperbot.errors import InvalidArxivIdError
 from paperbot.query.ast import (
     And,
     Author,
@@ -27,11 +34,13 @@ from paperbot.query.ast import (
     Field,
     HasCode,
     Leaf,
+    Like,
     Node,
     Not,
     Or,
     Phrase,
     Prefix,
+    Topic,
     Word,
 )
 from paperbot.query.errors import QueryError
@@ -46,6 +55,8 @@ MAX_DEPTH = 8
 """Nested parentheses."""
 MIN_PREFIX = 3
 """Letters before a trailing ``*``: ``a*`` would match most of arXiv."""
+MAX_LIKE_IDS = 10
+"""Papers in one ``like:`` term."""
 
 _TEXT_FIELDS = {None: Field.ANY, "ti": Field.TI, "abs": Field.ABS, "co": Field.CO}
 
@@ -123,6 +134,8 @@ class _Parser:
                     token.column,
                 )
             return self._field_value(token, depth)
+        if token.kind is Kind.TILDE:
+            return self._topic(token, field)
         if token.kind is Kind.WORD:
             return self._leaf(field, _Value(token.text, False, token.column))
         if token.kind is Kind.QUOTED:
@@ -166,6 +179,14 @@ class _Parser:
             return self._group(token, field, depth)
         if token.kind in (Kind.WORD, Kind.QUOTED):
             return self._leaf(field, _Value(token.text, token.kind is Kind.QUOTED, token.column))
+        if token.kind is Kind.TILDE:
+            raise _topic_in_field(field, token.column)
+        if field == "like":
+            raise QueryError(
+                f"like: at column {field_token.column} has no value; "
+                "write like:2411.17712 or like:2411.17712,2405.01234",
+                field_token.column,
+            )
         raise QueryError(
             f"{field}: at column {field_token.column} has no value; write {field}:word, "
             f'{field}:"a phrase" or {field}:(one OR other)',
@@ -192,14 +213,31 @@ class _Parser:
 
     # -- leaves ---------------------------------------------------------------------
 
-    def _leaf(self, field: str | None, value: _Value) -> Leaf:
+    def _count_term(self, column: int) -> None:
         self._terms += 1
         if self._terms > MAX_TERMS:
             raise QueryError(
                 f"too many terms: the limit is {MAX_TERMS} (term {self._terms} starts at "
-                f"column {value.column}); split the query into several subscriptions",
-                value.column,
+                f"column {column}); split the query into several subscriptions",
+                column,
             )
+
+    def _topic(self, tilde: Token, field: str | None) -> Topic:
+        if field is not None:
+            raise _topic_in_field(field, tilde.column)
+        value = self._next()
+        if value.kind not in (Kind.WORD, Kind.QUOTED):
+            raise QueryError(
+                f"'~' at column {tilde.column} must be followed by the topic, as in ~\"speeding up inference\"",
+                tilde.column,
+            )
+        self._count_term(tilde.column)
+        return _topic(value.text, tilde.column)
+
+    def _leaf(self, field: str | None, value: _Value) -> Leaf:
+        self._count_term(value.column)
+        if field == "like":
+            return _like(value)
         if field == "au":
             return _author(value)
         if field == "cat":
@@ -308,6 +346,49 @@ def _has(value: _Value) -> HasCode:
             value.column,
         )
     return HasCode(column=value.column)
+
+
+def _topic_in_field(field: str, column: int) -> QueryError:
+    return QueryError(
+        f"~ at column {column} is inside {field}:; a topic is matched by meaning over the whole "
+        f'paper, so write it on its own, as in ~"speeding up inference"',
+        column,
+    )
+
+
+def _topic(text: str, column: int) -> Topic:
+    # Backslashes go: a topic is plain prose, and one before the closing quote would
+    # read as TeX's \" when the canonical form is parsed again.
+    folded = " ".join(text.replace("\\", " ").lower().split())
+    if not any(char.isalnum() for char in folded):
+        raise QueryError(
+            f'the topic at column {column} has no letters or digits; describe it in words, as in ~"faster inference"',
+            column,
+        )
+    return Topic(folded, column=column)
+
+
+def _like(value: _Value) -> Like:
+    column = value.column
+    ids: list[str] = []
+    for part in value.text.replace(",", " ").split():
+        try:
+            ids.append(parse_arxiv_id(part).id)
+        except InvalidArxivIdError:
+            raise QueryError(
+                f"like: at column {column} takes arXiv ids, as in like:2411.17712 or "
+                f"like:2411.17712,2405.01234; '{part}' is not one",
+                column,
+            ) from None
+    if not ids:
+        raise QueryError(f"like: at column {column} needs an arXiv id, as in like:2411.17712", column)
+    distinct = tuple(sorted(set(ids)))
+    if len(distinct) > MAX_LIKE_IDS:
+        raise QueryError(
+            f"like: at column {column} names {len(distinct)} papers; the limit is {MAX_LIKE_IDS}",
+            column,
+        )
+    return Like(distinct, column=column)
 
 
 def _quoted(value: _Value) -> str:

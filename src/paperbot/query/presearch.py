@@ -14,7 +14,11 @@ queries worth verifying.
 * ``AND``: the cheapest child that has keys; ``OR``: the union of its children's keys;
 * ``NOT``: nothing can be required, so the query has no keys and is verified
   against every paper (``SubscriptionIndex.size().always_verified`` counts them); so is an ``OR`` with
-  such a branch.
+  such a branch;
+* a topic term (``~"..."``, ``like:``): no word is required of a paper close in
+  meaning, so it has no keys either: ``~"x" cat:cs`` is filed under ``cat:cs``, and a
+  query of topic terms only is verified against every paper, from the similarities
+  computed for the batch before matching (``query.topics``).
 
 "Cheapest" is the estimated share of papers containing the keys: from ``TermStats``
 over recent papers when given, else from word length and a list of words that are
@@ -35,10 +39,12 @@ from paperbot.query.ast import (
     Category,
     Field,
     HasCode,
+    Like,
     Node,
     Not,
     Phrase,
     Prefix,
+    Topic,
     Word,
 )
 from paperbot.query.document import PaperDoc
@@ -219,7 +225,7 @@ class Presearcher:
             return self._cover_of([("cat", node.id)])
         if isinstance(node, HasCode):
             return self._cover_of([("has", "code")])
-        if isinstance(node, Not):
+        if isinstance(node, Not | Topic | Like):
             return None
         if isinstance(node, And):
             covers = [c for c in map(self.cover, node.children) if c is not None]

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from paperbot.domain import Paper
-from paperbot.query.ast import Node
+from paperbot.query.ast import Like, Node, Topic
 from paperbot.query.canonical import canonical
 from paperbot.query.document import PaperDoc
 from paperbot.query.explain import explain
 from paperbot.query.highlight import field_text, leaf_spans
 from paperbot.query.hits import Hit
+
+_MEANING_SHOWN = ("title", "abstract")
+"""Where a topic term's hit is highlighted: the words the paper shares with the topic."""
+
+
+def _closeness(hit: Hit) -> str:
+    leaf = hit.leaf
+    if isinstance(leaf, Topic):
+        return f"close in meaning to '{leaf.text}' ({hit.score:.2f})"
+    assert isinstance(leaf, Like)
+    return f"close to {', '.join(leaf.ids)} ({hit.score:.2f})"
 
 
 class Match(tuple[Node, PaperDoc, "tuple[Hit, ...] | None"]):
@@ -75,12 +86,25 @@ class Match(tuple[Node, PaperDoc, "tuple[Hit, ...] | None"]):
         """The distinct terms that hit, in query order."""
         return tuple(dict.fromkeys(hit.term for hit in self.hits))
 
+    @property
+    def topic_score(self) -> float | None:
+        """The best similarity of a topic term that hit (``~"..."``, ``like:``), for a card
+        to show; None when the query matched by words only."""
+        scores = [hit.score for hit in self.hits if hit.score is not None]
+        return max(scores) if scores else None
+
     def explain(self) -> str:
-        """``diffusion (title, abstract); cat:cs.LG (categories)``, for a notification."""
+        """``diffusion (title, abstract); cat:cs.LG (categories)``, for a notification;
+        a topic term says how close: ``close in meaning to 'faster inference' (0.62)``."""
         fields: dict[str, list[str]] = {}
+        reasons: list[str] = []
         for hit in self.hits:
-            fields.setdefault(hit.term, []).append(hit.field)
-        return "; ".join(f"{term} ({', '.join(where)})" for term, where in fields.items())
+            if hit.score is not None:
+                reasons.append(_closeness(hit))
+            else:
+                fields.setdefault(hit.term, []).append(hit.field)
+        reasons[:0] = [f"{term} ({', '.join(where)})" for term, where in fields.items()]
+        return "; ".join(reasons)
 
     def text(self, field_name: str) -> str:
         """The text that ``spans(field_name)`` point into: LaTeX-free title, abstract,
@@ -91,7 +115,7 @@ class Match(tuple[Node, PaperDoc, "tuple[Hit, ...] | None"]):
         """Sorted, non-overlapping ``(start, end)`` offsets of hit words in ``text(field)``."""
         found: list[tuple[int, int]] = []
         for hit in self.hits:
-            if hit.field == field_name:
+            if hit.field == field_name or (hit.field == "meaning" and field_name in _MEANING_SHOWN):
                 found.extend(leaf_spans(hit.leaf, self.doc, field_name))
         merged: list[tuple[int, int]] = []
         for start, end in sorted(set(found)):
@@ -117,7 +141,8 @@ class Match(tuple[Node, PaperDoc, "tuple[Hit, ...] | None"]):
     def words(self) -> tuple[str, ...]:
         """The distinct words as they appear in the paper, to highlight by other means."""
         seen: dict[str, None] = {}
-        for name in dict.fromkeys(hit.field for hit in self.hits):
+        shown = (_MEANING_SHOWN if hit.field == "meaning" else (hit.field,) for hit in self.hits)
+        for name in dict.fromkeys(name for names in shown for name in names):
             text = self.text(name)
             for start, end in self.spans(name):
                 seen.setdefault(text[start:end], None)

@@ -12,6 +12,8 @@ def meta_line(card: Card) -> str:
     parts = [card.authors_short or "unknown authors", card.primary_category]
     if card.announced:
         parts.append(card.announced.isoformat())
+    if card.interest is not None:
+        parts.append(f"interest {round(card.interest * 100)}%")
     return " · ".join(p for p in parts if p)
 
 

@@ -289,6 +289,20 @@ class ChatStore:
             await session.flush()
             return _subscription(row)
 
+    async def replace_query(
+        self, recipient_id: int, subscription_id: int, query: str, canonical: str
+    ) -> Subscription | None:
+        """Change what one of this chat's subscriptions follows, keeping its number; None
+        if it is not the chat's. The caller checks the chat does not follow ``canonical`` already."""
+        async with self._sessions.begin() as session:
+            row = await session.get(SubscriptionRow, subscription_id)
+            if row is None or row.recipient_id != recipient_id or not row.active:
+                return None
+            row.query = query
+            row.canonical = canonical
+            await session.flush()
+            return _subscription(row)
+
     async def remove_subscription(self, recipient_id: int, subscription_id: int) -> Subscription | None:
         """Remove one of this chat's subscriptions; None if it is not the chat's."""
         async with self._sessions.begin() as session:

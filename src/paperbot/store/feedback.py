@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,6 +50,14 @@ class FeedbackStore:
                 )
             )
             return int(total or 0)
+
+    async def rated_recipients(self, recipient_ids: Sequence[int]) -> set[int]:
+        """Which of these chats rated anything: one query for a batch of chats."""
+        if not recipient_ids:
+            return set()
+        query = select(FeedbackRow.recipient_id).where(FeedbackRow.recipient_id.in_(list(recipient_ids))).distinct()
+        async with self._sessions() as session:
+            return set(await session.scalars(query))
 
     async def ratings(self, recipient_id: int) -> dict[str, int]:
         """Net score per paper for one chat."""

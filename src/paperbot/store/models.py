@@ -10,9 +10,11 @@ from sqlalchemy import (
     Boolean,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -143,6 +145,8 @@ class RecipientRow(Base):
     revision_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     # The last digest said the announcement was late: send its papers as soon as they come.
     digest_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # /filter on: papers the chat's ratings model is confident it does not want are held back.
+    filter_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the last digest (or the note that there was nothing) went out; None: never.
     last_digest_at: Mapped[datetime | None]
     # False after the platform said we may no longer write there (blocked, kicked, deleted).
@@ -274,3 +278,55 @@ class LlmUsageRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PaperVectorRow(Base):
+    """A paper's embedding ("title. abstract") by one model, as little-endian float32 bytes.
+
+    An ordinary binary column (BLOB on SQLite, bytea on PostgreSQL): pgvector is not in
+    Debian 12, and search runs in the process anyway. A paper has at most one vector per
+    model; ``version`` says which version's text it was made from, so a replacement with
+    a new abstract is embedded again.
+    """
+
+    __tablename__ = "paper_vectors"
+
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class LibraryEntryRow(Base):
+    """A paper in a chat's library (imported from BibTeX, Zotero, RIS or a list of ids)."""
+
+    __tablename__ = "library_entries"
+    __table_args__ = (UniqueConstraint("recipient_id", "arxiv_id", name="uq_library_entries_recipient_paper"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"), index=True)
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id", ondelete="CASCADE"))
+    # Where it came from: "bibtex", "zotero-csv", "ris", "ids".
+    source: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime]
+
+
+class HeldPaperRow(Base):
+    """A matched paper that /filter held back from a chat, with the model's score then.
+
+    ``released_at`` is set when someone asked for it anyway (from /held); held papers
+    are never queued for delivery unless released.
+    """
+
+    __tablename__ = "held_papers"
+    __table_args__ = (UniqueConstraint("recipient_id", "arxiv_id", name="uq_held_papers_recipient_paper"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"), index=True)
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id", ondelete="CASCADE"))
+    subscription_ids: Mapped[list[str]]
+    score: Mapped[float] = mapped_column(Float)
+    held_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
