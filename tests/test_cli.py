@@ -215,6 +215,15 @@ def test_search_prints_hits_and_query_errors_clearly(cli_env: dict[str, str]) ->
     assert len(lines) == 3
     assert "quantum (title)" in lines[0] and "cat:quant-ph (categories)" in lines[0]
     assert lines[-1].endswith("of 81 stored papers match ti:quantum cat:quant-ph (first 2 shown)")
+    # A topic term is scored (TF-IDF in these settings), closest first, with its score.
+    topical = run_paperbot(
+        "search", '~"trapped ion quantum computing compiler" cat:quant-ph', "--limit", "3", env=cli_env
+    )
+    assert topical.returncode == 0, topical.stderr
+    shown = topical.stdout.splitlines()
+    assert shown[0].startswith("2504.17886  TrapSIMD")
+    assert "close in meaning to 'trapped ion quantum computing compiler' (0." in shown[0]
+    assert shown[-1].endswith('stored papers match ~"trapped ion quantum computing compiler" cat:quant-ph')
     broken = run_paperbot("search", 'cat:cs "unclosed', env=cli_env)
     assert broken.returncode == 1
     assert broken.stderr.strip() == 'paperbot: unclosed quote at column 8: add a closing " after the phrase'

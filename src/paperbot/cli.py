@@ -25,8 +25,9 @@ from paperbot.domain import Announcement, AnnounceType, IngestReport, Paper
 from paperbot.errors import PaperbotError
 from paperbot.logs import Redactor, configure_logging, settings_secrets
 from paperbot.pipeline import cursor_name
-from paperbot.query import format_result, search
+from paperbot.query import format_result
 from paperbot.query import parse as parse_query
+from paperbot.relevance.topic import closest_first
 from paperbot.schedule import Scheduler
 from paperbot.store.models import Platform
 
@@ -156,7 +157,7 @@ async def cmd_paper(app: App, args: argparse.Namespace) -> int:
 async def cmd_search(app: App, args: argparse.Namespace) -> int:
     query = parse_query(args.query)
     papers = await app.store.recent()
-    hits = search(query, papers)
+    hits = closest_first(await app.services.topics.search(query, papers))
     for paper, match in hits[: args.limit]:
         print(format_result(paper, match))
     shown = f" (first {args.limit} shown)" if len(hits) > args.limit else ""

@@ -48,3 +48,10 @@ async def test_search_with_a_topic_term_ranks_stored_papers_by_closeness(chat: F
     found = await chat.say('/search ~"quantum reservoir computing"')
     assert 'Found among stored papers for ~"quantum reservoir computing":' in found.text
     assert "reservoir" in found.text.lower().split("\n")[1], "the closest paper first"
+
+
+async def test_tune_offers_the_matches_of_a_topic_subscription(chat: Frontend) -> None:
+    await chat.say(f"/subscribe {TOPIC}")
+    tune = await chat.say("/tune 1")
+    assert f"A spread of recent matches of {TOPIC}:" in tune.text
+    assert "reservoir" in tune.text.lower(), "the topic's own matches, not an empty pool"

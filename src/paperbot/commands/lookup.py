@@ -29,8 +29,8 @@ from paperbot.query.ast import (
     Prefix,
     Topic,
     Word,
-    topic_leaves,
 )
+from paperbot.relevance.topic import closest_first
 
 SEARCH_SHOWN = 8
 INLINE_PAGE = 10
@@ -98,11 +98,7 @@ async def find_papers(services: Services, query: Query, *, limit: int) -> Found:
     """Stored papers that match, newest first (closest first for a topic term); arXiv's own
     search when none are stored."""
     stored = await services.papers.recent(limit=STORED_SCAN)
-    if topic_leaves(query.root):
-        scored = await services.topics.search(query, stored)
-        hits = [paper for paper, _ in sorted(scored, key=lambda pair: -(pair[1].topic_score or 0.0))]
-    else:
-        hits = [paper for paper, _ in search(query, stored)]
+    hits = [paper for paper, _ in closest_first(await services.topics.search(query, stored))]
     if hits:
         return Found(hits[:limit], from_arxiv=False)
     api_query = to_arxiv_search(query.root)

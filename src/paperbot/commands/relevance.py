@@ -12,7 +12,7 @@ from paperbot.domain import Paper
 from paperbot.errors import PaperbotError, SourceUnavailableError
 from paperbot.latex import latex_to_text
 from paperbot.messages import Button, Card, Reply
-from paperbot.query import QueryError, search
+from paperbot.query import QueryError
 from paperbot.relevance.library import Library
 from paperbot.relevance.ratings import MIN_PER_CLASS, InterestModel
 from paperbot.relevance.similarity import diverse_sample
@@ -100,7 +100,8 @@ async def _tune_candidates(context: Context, wanted: str) -> tuple[list[Paper], 
         matched: dict[str, Paper] = {}
         for subscription in subscriptions:
             try:
-                matched |= {p.arxiv_id: p for p, _ in search(subscription.canonical, recent)}
+                found = await services.topics.search(subscription.canonical, recent)
+                matched |= {p.arxiv_id: p for p, _ in found}
             except QueryError:
                 continue
         pool = list(matched.values())

@@ -7,12 +7,12 @@ from paperbot.commands.cards import subscription_label
 from paperbot.commands.chat_settings import describe_delivery
 from paperbot.commands.related_terms import offer
 from paperbot.commands.relevance import import_library
-from paperbot.domain import Paper
 from paperbot.errors import PaperbotError
 from paperbot.messages import Button, Reply
-from paperbot.query import Match, QueryError
+from paperbot.query import QueryError
 from paperbot.query import parse as parse_query
 from paperbot.relevance.library import parse_library
+from paperbot.relevance.topic import closest_first
 from paperbot.store.chats import Subscription
 
 SUBSCRIBE_USAGE = "/subscribe QUERY"
@@ -49,7 +49,7 @@ async def subscribe(context: Context, args: str) -> Reply:
         return Reply(text=f"Already subscribed (#{subscription.id}): `{subscription.canonical}`")
     days = context.services.settings.preview_days
     recent = await context.services.papers.announced_recently(days)
-    caught = ranked(await context.services.topics.search(subscription.canonical, recent))
+    caught = closest_first(await context.services.topics.search(subscription.canonical, recent))
     lines = [f"Subscribed (#{subscription.id}): `{subscription.canonical}`"]
     if not recent:
         lines.append("No papers are stored yet to try it on; matches will arrive with the next announcement.")
@@ -70,11 +70,6 @@ async def subscribe(context: Context, args: str) -> Reply:
         lines.append(related)
     undo = Button("Undo", action=f"unsub:{subscription.id}", command=f"/unsubscribe {subscription.id}")
     return Reply(text="\n".join(lines), buttons=(*((button,) for button in term_buttons), (undo,)))
-
-
-def ranked(found: list[tuple[Paper, Match]]) -> list[tuple[Paper, Match]]:
-    """Closest first when a topic term scored the matches; otherwise as found (newest first)."""
-    return sorted(found, key=lambda pair: -(pair[1].topic_score or 0.0))
 
 
 async def unsubscribe(context: Context, args: str) -> Reply:

@@ -100,6 +100,11 @@ def hybrid(cosines: NDArray[np.float32], lexical: Sequence[float], weight: float
     return [float(value) for value in np.clip(mixed, 0.0, 1.0)]
 
 
+def closest_first(found: Sequence[tuple[Paper, Match]]) -> list[tuple[Paper, Match]]:
+    """Closest first when a topic term scored the matches; otherwise as found (the sort is stable)."""
+    return sorted(found, key=lambda pair: -(pair[1].topic_score or 0.0))
+
+
 class TopicScorer:
     """Scores papers against topic terms; built once by the app (``services.topics``).
 
