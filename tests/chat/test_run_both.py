@@ -214,6 +214,20 @@ def _ended(threads: set[threading.Thread]) -> bool:
     return set(threading.enumerate()) <= threads
 
 
+async def _polling(fake_telegram: FakeTelegram) -> None:
+    await fake_telegram.wait_until(
+        lambda: any(r.method == "getUpdates" for r in fake_telegram.requests), within=UP_WITHIN, what="polling"
+    )
+
+
+def _run() -> int | None:
+    """``paperbot run`` as the console script runs it; None when the watchdog had to cancel it."""
+    try:
+        return main(["run"])
+    except asyncio.CancelledError:
+        return None
+
+
 def test_run_serves_telegram_and_discord_then_stops_both_on_sigterm(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -226,9 +240,7 @@ def test_run_serves_telegram_and_discord_then_stops_both_on_sigterm(
 
     async def scenario(env: simcord.Env) -> None:
         # Discord is connected; Telegram started first and must be polling by now.
-        await fake_telegram.wait_until(
-            lambda: any(r.method == "getUpdates" for r in fake_telegram.requests), within=UP_WITHIN, what="polling"
-        )
+        await _polling(fake_telegram)
         (telegram,) = adapters.telegram
         (discord_adapter,) = adapters.discord
         await asyncio.wait_for(discord_adapter.client.wait_until_ready(), UP_WITHIN)
@@ -243,10 +255,7 @@ def test_run_serves_telegram_and_discord_then_stops_both_on_sigterm(
     threads = set(threading.enumerate())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            code = main(["run"])
-        except asyncio.CancelledError:
-            code = None
+        code = _run()
         gc.collect()  # an abandoned task or session complains when it is collected
 
     assert fake_discord.errors == []
@@ -307,15 +316,10 @@ def test_one_adapter_failing_to_stop_does_not_keep_the_other_running(
     monkeypatch.setattr(DiscordAdapter, "stop", failing_stop)
 
     async def scenario(env: simcord.Env) -> None:
-        await fake_telegram.wait_until(
-            lambda: any(r.method == "getUpdates" for r in fake_telegram.requests), within=UP_WITHIN, what="polling"
-        )
+        await _polling(fake_telegram)
 
     fake_discord = SimcordDiscord(monkeypatch, scenario)
-    try:
-        code = main(["run"])
-    except asyncio.CancelledError:
-        code = None
+    code = _run()
     assert not fake_discord.stuck and code is not None
     log = capsys.readouterr().err
     # Discord stops first (the reverse of starting); its failure is reported, Telegram still stops.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from paperbot.commands.services import Services
 from tests.chat.frontends import Frontend
 
@@ -55,3 +57,25 @@ async def test_tune_offers_the_matches_of_a_topic_subscription(chat: Frontend) -
     tune = await chat.say("/tune 1")
     assert f"A spread of recent matches of {TOPIC}:" in tune.text
     assert "reservoir" in tune.text.lower(), "the topic's own matches, not an empty pool"
+
+
+async def test_preview_leaves_out_what_the_filter_would_hold_back(
+    chat: Frontend, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = await services.papers.recent(limit=8)
+    for paper in stored[:4]:
+        await chat.say(f"/like {paper.arxiv_id}")
+    for paper in stored[4:]:
+        await chat.say(f"/dislike {paper.arxiv_id}")
+    await chat.say("/subscribe qubit")
+    followed = await services.papers.get("2504.17837")
+    assert followed is not None
+    await chat.say(f'/subscribe au:"{followed.authors[0]}"')
+    await chat.say("/filter on")
+    monkeypatch.setattr(services.settings, "filter_threshold", 1.01)  # every match is under it
+    qubit = await chat.say("/preview 1")
+    assert re.search(
+        r"Nothing from the last 7 announcement days \(\d+ papers\) would be delivered now, \d+ held", qubit.text
+    )
+    by_author = await chat.say("/preview 2")
+    assert "2504.17837" in by_author.text, "never held: a subscription names its author"

@@ -13,10 +13,9 @@ from paperbot.commands.base import Command, Context
 from paperbot.digest import DigestItem, build_digest
 from paperbot.domain import Paper
 from paperbot.messages import Reply
-from paperbot.query import Match, Query, QueryError, match
-from paperbot.query import parse as parse_query
-from paperbot.query.canonical import canonical
-from paperbot.relevance.holdback import named_authors
+from paperbot.query import QueryError
+from paperbot.relevance.holdback import HoldBack, author_queries
+from paperbot.relevance.topic import closest_first
 from paperbot.store.chats import Subscription
 from paperbot.store.outbox import PAPER, Delivery
 
@@ -27,40 +26,16 @@ TEXT_LIMIT = 3800
 """One message on every platform (Telegram's limit is 4096 characters)."""
 
 
-async def _matches(context: Context, subscription: Subscription, papers: list[Paper]) -> list[tuple[Paper, Match]]:
-    found = await context.services.topics.search(subscription.canonical, papers)
-    return sorted(found, key=lambda pair: -(pair[1].topic_score or 0.0))
-
-
-def _follows_an_author(paper: Paper, subscriptions: list[Subscription]) -> bool:
-    for subscription in subscriptions:
-        for author in named_authors(parse_query(subscription.canonical).root):
-            if match(Query(author, canonical(author)), paper) is not None:
-                return True
-    return False
-
-
 async def _held_back(
     context: Context, subscriptions: list[Subscription], by_paper: dict[str, tuple[Paper, list[int]]]
 ) -> set[str]:
-    """What /filter would hold back: as ``relevance.holdback`` decides (a trained model's
-    interest under the threshold, unless the paper is by an author a subscription names)."""
+    """What /filter would hold back: exactly what ``relevance.holdback`` decides at dispatch."""
     services = context.services
     recipient_id = context.recipient.id
     if recipient_id not in await services.held.filtering([recipient_id]):
         return set()
-    model = await services.interest.model_for(recipient_id)
-    if model is None or not model.trained:
-        return set()
-    interest = await services.interest.score_with(model, [paper for paper, _ in by_paper.values()])
-    held = set()
-    for arxiv_id, value in interest.items():
-        paper, ids = by_paper[arxiv_id]
-        if value < services.settings.filter_threshold and not _follows_an_author(
-            paper, [s for s in subscriptions if s.id in ids]
-        ):
-            held.add(arxiv_id)
-    return held
+    hold_back = HoldBack(services.held, services.interest, services.chats, threshold=services.settings.filter_threshold)
+    return set(await hold_back.unwanted(recipient_id, list(by_paper.values()), author_queries(subscriptions)))
 
 
 async def preview(context: Context, args: str) -> Reply:
@@ -84,7 +59,7 @@ async def preview(context: Context, args: str) -> Reply:
     by_paper: dict[str, tuple[Paper, list[int]]] = {}
     for subscription in subscriptions:
         try:
-            found = await _matches(context, subscription, recent)
+            found = closest_first(await services.topics.search(subscription.canonical, recent))
         except QueryError:
             continue  # stored before a grammar change: the matcher skips it too
         for paper, result in found:
