@@ -18,12 +18,18 @@ from paperbot.relevance.embedder import Vectors
 Vector = NDArray[np.float32]
 
 
-class PaperEmbeddings(Protocol):
+class PaperVectors(Protocol):
+    """Vectors of texts and of papers: what every user of the embeddings facade needs."""
+
     async def embed_texts(self, texts: Sequence[str]) -> Vectors: ...
 
     async def ensure(self, papers: Sequence[Paper]) -> dict[str, Vector]: ...
 
     async def vectors(self, arxiv_ids: Sequence[str]) -> dict[str, Vector]: ...
+
+
+class PaperEmbeddings(PaperVectors, Protocol):
+    """With the search for a paper's neighbours ("more like this", libraries, /tune)."""
 
     async def neighbours(
         self, query: Vector, k: int, *, days: int | None = 90, exclude: Collection[str] = ()

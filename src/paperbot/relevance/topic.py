@@ -38,10 +38,10 @@ from paperbot.query.query import as_query
 from paperbot.query.topics import TopicScores, term_key
 from paperbot.relevance.embedder import Vectors
 from paperbot.relevance.lexical import DocumentFrequencies, LexicalScorer
+from paperbot.relevance.similarity import PaperVectors, Vector
 
 log = logging.getLogger(__name__)
 
-Vector = NDArray[np.float32]
 
 TOPIC_CACHE = 4096
 """Topic texts whose embedding is remembered (each distinct one is embedded once)."""
@@ -49,17 +49,11 @@ WORD_FREQUENCY_SAMPLE = 5000
 """Recent papers the lexical half counts word frequencies on before its first score."""
 
 
-class TopicEmbeddings(Protocol):
+class TopicEmbeddings(PaperVectors, Protocol):
     """What the scorer needs of the embeddings facade (``relevance.embeddings.Embeddings``)."""
 
     @property
     def kind(self) -> str: ...
-
-    async def embed_texts(self, texts: Sequence[str]) -> Vectors: ...
-
-    async def ensure(self, papers: Sequence[Paper]) -> dict[str, Vector]: ...
-
-    async def vectors(self, arxiv_ids: Sequence[str]) -> dict[str, Vector]: ...
 
 
 class PaperLookup(Protocol):
